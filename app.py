@@ -1,0 +1,131 @@
+"""Composition root: settings -> database -> vault -> scheduler -> Bolt app -> server.
+
+python app.py            # Slack over HTTP (gunicorn), Socket Mode when SLACK_APP_TOKEN is set,
+                         # or the local sandbox when no Slack credentials are configured.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from bot.background import Background
+from bot.catalogue import load_catalogue
+from bot.clock import Clock
+from bot.deps import Deps
+from bot.logging_setup import configure_logging
+from bot.settings import ConfigError, Settings, load_settings
+from storage.db import Database
+
+logger = logging.getLogger("codat_register")
+
+
+def build_deps(settings: Settings, *, clock: Clock | None = None, db: Database | None = None) -> Deps:
+    """Everything the handlers need, built from settings (the schema must already be current)."""
+    from storage.vault.factory import build_vault
+
+    db = db or Database(settings.database_url)
+    return Deps(
+        settings=settings,
+        db=db,
+        catalogue=load_catalogue(),
+        vault=build_vault(settings, db),
+        clock=clock or Clock(),
+        background=Background(),
+    )
+
+
+def build_runtime(settings: Settings, *, clock: Clock | None = None) -> tuple[Deps, Any]:
+    """Deps, the Bolt app and (unless RUN_SCHEDULER is off) the started follow-up scheduler."""
+    from handlers import build_app
+
+    deps = build_deps(settings, clock=clock)
+    app = build_app(deps)
+    start_scheduler = _scheduler_starter()
+    if settings.RUN_SCHEDULER and start_scheduler is not None:
+        deps.extras["scheduler"] = start_scheduler(deps)
+    return deps, app
+
+
+def _scheduler_starter() -> Callable[[Deps], Any] | None:
+    try:
+        from bot.reminders.scheduler import start_scheduler
+    except ImportError:  # follow-ups not installed in this build
+        return None
+    return start_scheduler
+
+
+def shutdown(deps: Deps) -> None:
+    scheduler = deps.extras.get("scheduler")
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
+    deps.background.shutdown()
+    deps.db.dispose()
+
+
+def wsgi_factory(settings: Settings) -> Callable[..., Iterable[bytes]]:
+    """Built inside the server's worker process, after fork, so threads and pools are its own."""
+    from handlers.http import make_wsgi_app
+
+    deps, app = build_runtime(settings)
+    return make_wsgi_app(app, deps.db)
+
+
+def serve_http(settings: Settings) -> None:
+    """gunicorn with one worker process (one scheduler) and a thread per concurrent request."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{settings.HOST}:{settings.PORT}")
+            self.cfg.set("workers", 1)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", settings.WEB_THREADS)
+            self.cfg.set("timeout", 60)
+            self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("accesslog", None)
+            self.cfg.set("loglevel", "warning")
+
+        def load(self) -> Callable[..., Iterable[bytes]]:
+            return wsgi_factory(settings)
+
+    logger.info("serving Slack on http://%s:%s/slack/events", settings.HOST, settings.PORT)
+    Server().run()
+
+
+def serve_socket_mode(settings: Settings) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    deps, app = build_runtime(settings)
+    logger.info("connecting to Slack in Socket Mode")
+    try:
+        SocketModeHandler(app, settings.SLACK_APP_TOKEN).start()
+    finally:
+        shutdown(deps)
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"codat-register cannot start:\n{error}\nSee README.md > Settings.", file=sys.stderr)
+        return 2
+    configure_logging(settings.LOG_LEVEL)
+    migrator = Database(settings.database_url)
+    migrator.upgrade()
+    migrator.dispose()  # the server builds its own engine after fork
+    if not settings.slack_configured:
+        from simulators.sandbox import run_sandbox
+
+        return run_sandbox(settings)
+    if settings.socket_mode:
+        serve_socket_mode(settings)
+    else:
+        serve_http(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""From a platform's submitted credential fields to what goes into the vault.
+
+The rule, per catalogue entry:
+- ``store_as_json = true``: every field goes into **one** JSON object stored under the field name
+  ``credentials`` (keys = the catalogue's field keys, sorted; compact separators), so values that
+  only work together (client ID + secret, Sage Intacct sender ID + password, Amazon's six values)
+  change atomically in one Secret Manager version.
+- otherwise: one secret per field key, each value its own version.
+
+Values are stripped of surrounding whitespace (pastes from portals often carry a newline);
+optional fields left empty are omitted. Every field, secret or not, goes to the vault.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.logging_setup import in_flight_secrets
+from storage.vault.base import StoredSecret, Vault
+
+if TYPE_CHECKING:
+    from bot.catalogue import Platform
+
+JSON_FIELD = "credentials"
+
+
+@dataclass(frozen=True)
+class CredentialPayload:
+    """One value to store: the vault field name and the value. Never log or render it."""
+
+    field: str
+    value: str
+
+    def __repr__(self) -> str:
+        return f"CredentialPayload(field={self.field!r}, value=[redacted])"
+
+
+class CredentialInputError(ValueError):
+    """Submitted fields are missing or unknown. Carries field keys and labels only, never values."""
+
+    def __init__(self, missing: Sequence[str], unknown: Sequence[str], labels: Mapping[str, str]) -> None:
+        self.missing = tuple(missing)
+        self.unknown = tuple(unknown)
+        parts = []
+        if self.missing:
+            parts.append("missing: " + ", ".join(labels.get(key, key) for key in self.missing))
+        if self.unknown:
+            parts.append("not a field of this platform: " + ", ".join(self.unknown))
+        super().__init__("; ".join(parts))
+
+
+def payloads_for(platform: Platform, submitted: Mapping[str, str | None]) -> list[CredentialPayload]:
+    """What to store for `submitted` (field key → value): one JSON payload, or one per field.
+
+    Raises CredentialInputError when a required field is empty or a key is not in the catalogue.
+    """
+    values = _clean(platform, submitted)
+    if platform.store_as_json:
+        document = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return [CredentialPayload(JSON_FIELD, document)]
+    return [CredentialPayload(key, value) for key, value in values.items()]
+
+
+def store_credentials(
+    vault: Vault,
+    platform: Platform,
+    submitted: Mapping[str, str | None],
+    *,
+    team_id: str,
+    registration_id: str,
+    environment: str,
+    actor: str,
+) -> list[StoredSecret]:
+    """Store a submitted credentials form; returns one StoredSecret per stored payload.
+
+    Raises CredentialInputError (before anything is stored) or VaultError. Per-field platforms
+    are not atomic across fields: after a failure, submitting the same form again is safe —
+    fields already stored come back with created=False and add no version.
+    """
+    raw = [value for value in submitted.values() if value]
+    with in_flight_secrets.track(*raw, *(value.strip() for value in raw)):
+        payloads = payloads_for(platform, submitted)
+        with in_flight_secrets.track(*(payload.value for payload in payloads)):
+            return [
+                vault.store(
+                    team_id=team_id,
+                    registration_id=registration_id,
+                    platform=platform.id,
+                    environment=environment,
+                    field=payload.field,
+                    value=payload.value,
+                    actor=actor,
+                )
+                for payload in payloads
+            ]
+
+
+def _clean(platform: Platform, submitted: Mapping[str, str | None]) -> dict[str, str]:
+    known = {field.key for field in platform.credential_fields}
+    unknown = sorted(key for key in submitted if key not in known)
+    values: dict[str, str] = {}
+    missing: list[str] = []
+    for field in platform.credential_fields:
+        value = (submitted.get(field.key) or "").strip()
+        if value:
+            values[field.key] = value
+        elif field.required:
+            missing.append(field.key)
+    if missing or unknown:
+        labels = {field.key: str(field.label) for field in platform.credential_fields}
+        raise CredentialInputError(missing, unknown, labels)
+    return values

@@ -1,0 +1,29 @@
+"""What every handler and service needs, built once by the composition root (app.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.background import Background
+from bot.catalogue import Catalogue
+from bot.clock import Clock
+from bot.settings import Settings
+from storage.db import Database
+from storage.vault import Vault
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    db: Database
+    catalogue: Catalogue
+    vault: Vault
+    clock: Clock
+    background: Background
+    # Set by app.build_app once the Bolt app (and its WebClient) exist.
+    client: WebClient | None = None
+    extras: dict[str, Any] = field(default_factory=dict)

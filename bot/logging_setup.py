@@ -1,0 +1,105 @@
+"""Logging that cannot leak credentials.
+
+Every handler gets a RedactingFilter that rewrites the formatted record before it is emitted:
+- values registered as in-flight secrets (the vault registers each value while it stores it);
+- Slack tokens and signing material;
+- request bodies (Bolt's failed-signature line logs the raw body at INFO; form payloads carry
+  everything a user typed in a modal).
+Third-party loggers that can log payloads are capped at WARNING unless LOG_LEVEL is DEBUG *and*
+the operator opts in with LOG_THIRD_PARTY_DEBUG.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+REDACTED = "[redacted]"
+NOISY_LOGGERS = ("slack_bolt", "slack_sdk", "google", "grpc", "urllib3", "apscheduler.executors")
+
+_TOKEN = re.compile(r"\b(xox[abprs]|xapp|xoxe)-[0-9A-Za-z-]{6,}")
+_BODY = re.compile(r"(body|payload|state|values|raw_body)(['\"]?\s*[:=]\s*).*", re.IGNORECASE | re.DOTALL)
+
+
+class _InFlightSecrets:
+    """Secret values being handled right now; removed as soon as the vault call returns."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, int] = {}
+
+    @contextmanager
+    def track(self, *values: str) -> Iterator[None]:
+        values = tuple(v for v in values if v and len(v) >= 4)
+        with self._lock:
+            for value in values:
+                self._values[value] = self._values.get(value, 0) + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                for value in values:
+                    left = self._values.get(value, 0) - 1
+                    if left <= 0:
+                        self._values.pop(value, None)
+                    else:
+                        self._values[value] = left
+
+    def scrub(self, text: str) -> str:
+        with self._lock:
+            values = sorted(self._values, key=len, reverse=True)
+        for value in values:
+            if value in text:
+                text = text.replace(value, REDACTED)
+        return text
+
+
+in_flight_secrets = _InFlightSecrets()
+
+
+def scrub(text: str) -> str:
+    """Remove anything that may carry a credential from a log line."""
+    text = in_flight_secrets.scrub(text)
+    text = _TOKEN.sub(REDACTED, text)
+    return _BODY.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Formats the record once, scrubs it, and freezes the result so no handler sees the raw args."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            message = str(record.msg)
+        record.msg = scrub(message)
+        record.args = None
+        if record.exc_info:
+            formatter = logging.Formatter()
+            record.exc_text = scrub(formatter.formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
+        return True
+
+
+def configure_logging(level: str = "INFO", stream: object = None) -> None:
+    """Set up the root logger with a redacting handler; idempotent."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_codat_register", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    handler._codat_register = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root.addHandler(handler)
+    root.setLevel(level)
+    third_party_debug = level == "DEBUG" and os.environ.get("LOG_THIRD_PARTY_DEBUG") == "1"
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if third_party_debug else logging.WARNING)

@@ -1,0 +1,186 @@
+"""Settings from environment variables and an optional `.env` file.
+
+The first block of names is a contract other tooling relies on: keep them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = REPO_ROOT / "data"
+
+
+class AppEnv(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+
+    # --- contract -------------------------------------------------------
+    SLACK_BOT_TOKEN: str | None = None
+    SLACK_SIGNING_SECRET: str | None = None
+    SLACK_APP_TOKEN: str | None = None
+    SLACK_API_URL: str = "https://slack.com/api/"
+    DATABASE_URL: str | None = None
+    PORT: int = Field(default=3000, ge=1, le=65535)
+    GCP_PROJECT_ID: str | None = None
+    SECRET_MANAGER_ENDPOINT: str | None = None
+    LOG_LEVEL: str = "INFO"
+
+    # --- deployment -------------------------------------------------------
+    APP_ENV: AppEnv = AppEnv.development
+    DATA_DIR: Path = DEFAULT_DATA_DIR
+    HOST: str = "0.0.0.0"
+    WEB_THREADS: int = Field(default=16, ge=1, le=256)
+    SANDBOX_PORT: int = Field(default=3001, ge=0, le=65535)
+
+    # --- vault ------------------------------------------------------------
+    # Comma-separated Secret Manager locations for user-managed replication (data residency);
+    # empty means automatic replication.
+    SECRET_REPLICATION_LOCATIONS: Annotated[list[str], NoDecode] = []
+    VAULT_DEADLINE_SECONDS: float = Field(default=1.5, gt=0, le=2.5)
+    # Key of the HMAC that fingerprints stored values; generated into DATA_DIR for development.
+    FINGERPRINT_KEY: str | None = None
+    DISABLE_PREVIOUS_VERSIONS: bool = False
+
+    # --- follow-ups -------------------------------------------------------
+    RUN_SCHEDULER: bool = True
+    REMINDER_FIRST_AFTER_BUSINESS_DAYS: int = Field(default=2, ge=0, le=30)
+    REMINDER_REPEAT_BUSINESS_DAYS: int = Field(default=2, ge=1, le=30)
+    REMINDER_WORK_START_HOUR: int = Field(default=9, ge=0, le=23)
+    REMINDER_WORK_END_HOUR: int = Field(default=17, ge=1, le=24)
+    REMINDER_ESCALATE_AFTER: int = Field(default=3, ge=1, le=50)
+    REMINDER_SWEEP_SECONDS: int = Field(default=60, ge=1, le=3600)
+
+    @field_validator("SECRET_REPLICATION_LOCATIONS", mode="before")
+    @classmethod
+    def _split_locations(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("SLACK_BOT_TOKEN")
+    @classmethod
+    def _bot_token_shape(cls, value: str | None) -> str | None:
+        if value and not value.startswith("xoxb-"):
+            raise ValueError("must start with xoxb- (the Bot User OAuth Token)")
+        return value or None
+
+    @field_validator("SLACK_APP_TOKEN")
+    @classmethod
+    def _app_token_shape(cls, value: str | None) -> str | None:
+        if value and not value.startswith("xapp-"):
+            raise ValueError("must start with xapp- (an app-level token with connections:write)")
+        return value or None
+
+    @field_validator("LOG_LEVEL")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("SECRET_MANAGER_ENDPOINT")
+    @classmethod
+    def _loopback_endpoint(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        host, _, port = value.rpartition(":")
+        host = host.strip("[]")
+        if not host or not port.isdigit():
+            raise ValueError("must be host:port, e.g. 127.0.0.1:8085")
+        if host != "localhost":
+            try:
+                loopback = ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                loopback = False
+            if not loopback:
+                raise ValueError("must be a loopback address (the emulator is plaintext gRPC)")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.REMINDER_WORK_END_HOUR <= self.REMINDER_WORK_START_HOUR:
+            raise ValueError("REMINDER_WORK_END_HOUR must be after REMINDER_WORK_START_HOUR")
+        return self
+
+    # --- derived ----------------------------------------------------------
+    @property
+    def database_url(self) -> str:
+        if self.DATABASE_URL:
+            return self.DATABASE_URL
+        return f"sqlite:///{self.DATA_DIR / 'codat-register.sqlite3'}"
+
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.SLACK_BOT_TOKEN or self.SLACK_SIGNING_SECRET or self.SLACK_APP_TOKEN)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.SLACK_APP_TOKEN)
+
+    @property
+    def production(self) -> bool:
+        return self.APP_ENV is AppEnv.production
+
+
+# How to get each setting, for the one-line start-up error.
+HOW_TO_GET = {
+    "SLACK_BOT_TOKEN": "create the app from manifest.yml at https://api.slack.com/apps, install it, "
+    "then copy OAuth & Permissions > Bot User OAuth Token (xoxb-…)",
+    "SLACK_SIGNING_SECRET": "copy Basic Information > App Credentials > Signing Secret "
+    "(or set SLACK_APP_TOKEN to use Socket Mode instead)",
+    "SLACK_APP_TOKEN": "create one under Basic Information > App-Level Tokens "
+    "with connections:write (xapp-…)",
+    "SLACK_API_URL": "leave unset to use Slack; set it only for a local stand-in",
+    "DATABASE_URL": "a SQLAlchemy URL, e.g. postgresql+psycopg://user@host:5432/db",
+    "PORT": "a TCP port number between 1 and 65535",
+    "SECRET_MANAGER_ENDPOINT": "host:port of a local emulator, e.g. 127.0.0.1:8085 "
+    "(python -m simulators.secret_manager --port 8085)",
+    "GCP_PROJECT_ID": "the Google Cloud project that holds the secrets",
+    "APP_ENV": "development or production",
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is safe to print (no values)."""
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One readable message per bad setting, naming the variable and how to fix it, never its value."""
+    lines = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else "settings"
+        reason = item["msg"].removeprefix("Value error, ")
+        hint = HOW_TO_GET.get(name)
+        lines.append(f"{name}: {reason}" + (f" — {hint}" if hint else ""))
+    return "\n".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation errors into a ConfigError whose text never carries a value."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigError(describe_validation_error(error)) from None
+    if settings.slack_configured:
+        if not settings.SLACK_BOT_TOKEN:
+            raise ConfigError(f"SLACK_BOT_TOKEN is not set — {HOW_TO_GET['SLACK_BOT_TOKEN']}")
+        if not settings.socket_mode and not settings.SLACK_SIGNING_SECRET:
+            raise ConfigError(f"SLACK_SIGNING_SECRET is not set — {HOW_TO_GET['SLACK_SIGNING_SECRET']}")
+    if settings.production and not settings.GCP_PROJECT_ID:
+        raise ConfigError(
+            "GCP_PROJECT_ID is not set — production keeps credentials in Google Cloud Secret Manager; "
+            "the local development vault is refused when APP_ENV=production"
+        )
+    return settings

@@ -1,0 +1,23 @@
+"""What a person sees when something unexpected fails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.texts import commands as t
+from bot.views.common import message, section
+
+
+def error_message(ref: str) -> dict[str, Any]:
+    text = t.ERROR_REFERENCE.format(ref=ref)
+    return message(text, [section(text)])
+
+
+def error_modal(ref: str) -> dict[str, Any]:
+    """Pushed over the current modal, so closing it returns to the person's input untouched."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": t.ERROR_MODAL_TITLE[:24]},
+        "close": {"type": "plain_text", "text": "Back"},
+        "blocks": [section(t.ERROR_MODAL_BODY.format(ref=ref))],
+    }

@@ -1,0 +1,67 @@
+"""help, list, info and status: read-only answers given within the ack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+
+from bot.catalogue import Category
+from bot.deps import Deps
+from bot.platform_lookup import resolve_platform
+from bot.progress import workspace_progress
+from bot.texts import commands as t
+from bot.views.catalogue import help_message, info_message, list_message
+from bot.views.common import message, section
+from bot.views.status import checklist_message, status_message
+from handlers.commands import CommandContext, Subcommand
+
+
+def _problem(text: str) -> dict[str, Any]:
+    return message(text, [section(text)])
+
+
+def show_help(ctx: CommandContext) -> dict[str, Any]:
+    return help_message()
+
+
+def show_list(ctx: CommandContext) -> dict[str, Any]:
+    if not ctx.args:
+        return list_message(ctx.deps.catalogue)
+    word = ctx.args[0].lower()
+    category = next(
+        (c for c in Category if word in (c.value, c.title.lower(), c.value.replace("-", ""))), None
+    )
+    if category is None:
+        options = ", ".join(f"`{c.value}`" for c in Category)
+        return _problem(t.UNKNOWN_CATEGORY.format(word=word[:40], options=options))
+    return list_message(ctx.deps.catalogue, category)
+
+
+def show_info(ctx: CommandContext) -> dict[str, Any]:
+    resolved = resolve_platform(ctx.deps.catalogue, " ".join(ctx.args))
+    if resolved.platform is None:
+        return _problem(resolved.problem or t.PLATFORM_NEEDED)
+    return info_message(resolved.platform)
+
+
+def show_status(ctx: CommandContext) -> dict[str, Any]:
+    deps = ctx.deps
+    if not ctx.args:
+        return status_message(workspace_progress(deps.db, deps.catalogue, ctx.team_id))
+    query = " ".join(ctx.args)
+    resolved = resolve_platform(deps.catalogue, query)
+    if resolved.platform is None:
+        return _problem(resolved.problem or t.PLATFORM_NEEDED)
+    progresses = workspace_progress(deps.db, deps.catalogue, ctx.team_id, resolved.platform.id)
+    if not progresses:
+        return _problem(t.STATUS_NONE_FOR_PLATFORM.format(name=resolved.platform.name, query=query))
+    return checklist_message(progresses)
+
+
+def subcommands(deps: Deps) -> dict[str, Subcommand]:
+    return {"help": show_help, "list": show_list, "info": show_info, "status": show_status}
+
+
+def register(app: App, deps: Deps) -> None:
+    """No listeners of its own: its subcommands go through handlers.commands."""

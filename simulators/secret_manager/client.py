@@ -1,0 +1,25 @@
+"""The real Secret Manager client, wired to an emulator over a plaintext loopback channel."""
+
+from __future__ import annotations
+
+import grpc
+from google.cloud.secretmanager_v1 import SecretManagerServiceClient
+from google.cloud.secretmanager_v1.services.secret_manager_service.transports import (
+    SecretManagerServiceGrpcTransport,
+)
+
+from simulators.secret_manager.server import is_loopback
+
+
+def client_for(address: str) -> SecretManagerServiceClient:
+    """A ``SecretManagerServiceClient`` talking to the emulator at ``host:port``.
+
+    Passing a channel *instance* makes the transport skip credential lookup entirely (no ADC,
+    no metadata-server probe). Only loopback addresses are accepted: the channel is plaintext.
+    Close it with ``client.transport.close()``.
+    """
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or not is_loopback(host):
+        raise ValueError(f"client_for needs a loopback host:port, got {address!r}")
+    transport = SecretManagerServiceGrpcTransport(channel=grpc.insecure_channel(address))
+    return SecretManagerServiceClient(transport=transport)

@@ -1,0 +1,329 @@
+"""A local stand-in for the Slack Web API: a real HTTP server the real `slack_sdk.WebClient` talks to.
+
+Point the client at it with `WebClient(token=..., base_url=api.url)`. Every call is recorded
+(`calls`, `wait_for`), faults can be injected (`fail_next`), and the workspace behind it
+(users, DMs, messages, modals, App Home) is what the sandbox page renders.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from simulators.slack.methods import message_fields, web_api_methods
+from simulators.slack.state import SlackError, SlackWorkspace
+from simulators.slack.views import ViewStore
+
+DEFAULT_BOT_TOKEN = "xoxb-test-token"
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One request that reached the stand-in, with what it answered."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    raw_body: bytes
+    time: float
+    status: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Fault:
+    error: str
+    status: int
+    retry_after: int | None
+    times: int
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    api: SlackWebApi
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_POST(self) -> None:
+        self.server.api._handle(self)
+
+    do_GET = do_POST
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: request lines could carry tokens, and bodies carry credentials."""
+
+
+def loopback_host(host: str) -> str:
+    """The IPv4 loopback address for `host`; ValueError for anything reachable from outside."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(f"not a loopback address: {host!r}") from None
+    if address.version != 4 or not address.is_loopback:
+        raise ValueError(f"only IPv4 loopback addresses are allowed, not {host!r}")
+    return host
+
+
+class SlackWebApi:
+    """The Slack Web API on 127.0.0.1: `start()`/`stop()` or use it as a context manager."""
+
+    def __init__(
+        self,
+        bot_token: str = DEFAULT_BOT_TOKEN,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        workspace: SlackWorkspace | None = None,
+        strict_triggers: bool | None = None,
+        trigger_ttl: float | None = None,
+    ) -> None:
+        self.bot_token = bot_token
+        self.host = loopback_host(host)
+        self._port = port
+        self.workspace = workspace or SlackWorkspace()
+        if strict_triggers is not None:
+            self.workspace.strict_triggers = strict_triggers
+        if trigger_ttl is not None:
+            self.workspace.trigger_ttl = trigger_ttl
+        self.views = ViewStore(self.workspace)
+        self.errors: list[BaseException] = []  # unexpected exceptions inside the stand-in
+        self._calls: list[ApiCall] = []
+        self._calls_changed = threading.Condition()
+        self._faults: dict[str, list[_Fault]] = {}
+        self._response_urls: dict[str, tuple[str, str, str | None, bool]] = {}
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._methods = web_api_methods(self.workspace, self.views)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> SlackWebApi:
+        if self._server is None:
+            self._server = _Server((self.host, self._port), _Handler)
+            self._server.api = self
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> SlackWebApi:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("SlackWebApi is not running: call start() first")
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        """The base URL for WebClient(base_url=...) / SLACK_API_URL, e.g. http://127.0.0.1:PORT/api/."""
+        return f"http://{self.host}:{self.port}/api/"
+
+    # -- recorded calls and faults ---------------------------------------------------------------
+    @property
+    def calls(self) -> list[ApiCall]:
+        with self._calls_changed:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [c for c in self.calls if c.method == method]
+
+    def clear_calls(self) -> None:
+        with self._calls_changed:
+            self._calls.clear()
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[ApiCall]:
+        """The calls to `method` once there are at least `count`; TimeoutError after `timeout` s."""
+        deadline = time.monotonic() + timeout
+        with self._calls_changed:
+            while True:
+                found = [c for c in self._calls if c.method == method]
+                remaining = deadline - time.monotonic()
+                if len(found) >= count or remaining <= 0:
+                    break
+                self._calls_changed.wait(min(remaining, 0.1))
+        if len(found) < count:
+            seen = sorted({c.method for c in self.calls})
+            raise TimeoutError(f"{len(found)}/{count} calls to {method} after {timeout}s; seen: {seen}")
+        return found
+
+    def fail_next(
+        self,
+        method: str,
+        error: str = "ratelimited",
+        status: int = 429,
+        retry_after: int | None = 1,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` calls to `method` with `error` (429 adds a Retry-After header)."""
+        with self._calls_changed:
+            self._faults.setdefault(method, []).append(_Fault(error, status, retry_after, times))
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        with self._calls_changed:
+            queue = self._faults.get(method) or []
+            if not queue:
+                return None
+            fault = queue[0]
+            fault.times -= 1
+            if fault.times <= 0:
+                queue.pop(0)
+            return fault
+
+    # -- workspace, for tests and the sandbox page ------------------------------------------------
+    @property
+    def version(self) -> int:
+        """Increments on every change to the workspace (messages, views, users)."""
+        return self.workspace.version
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        return self.workspace.messages(channel)
+
+    def ephemerals(self, user_id: str) -> list[dict[str, Any]]:
+        return self.workspace.ephemerals(user_id)
+
+    def views_for(self, user_id: str) -> dict[str, Any]:
+        return self.views.for_user(user_id)
+
+    def home(self, user_id: str) -> dict[str, Any] | None:
+        return self.views.home(user_id)
+
+    def dm_channel_for(self, user_id: str) -> str:
+        return self.workspace.dm_channel_for(user_id)
+
+    def issue_trigger_id(self, user_id: str) -> str:
+        return self.workspace.issue_trigger_id(user_id)
+
+    def add_user(self, user_id: str, name: str, **fields: Any) -> dict[str, Any]:
+        return self.workspace.add_user(user_id, name, **fields)
+
+    def set_user(self, user_id: str, **changes: Any) -> dict[str, Any]:
+        return self.workspace.set_user(user_id, **changes)
+
+    def response_url(
+        self, user_id: str, channel_id: str, message_ts: str | None = None, *, ephemeral: bool = False
+    ) -> str:
+        """A response_url served here: replies land in the channel or as the user's ephemerals."""
+        token = secrets.token_urlsafe(12)
+        with self._calls_changed:
+            self._response_urls[token] = (user_id, channel_id, message_ts, ephemeral)
+        return f"http://{self.host}:{self.port}/response/{token}"
+
+    # -- HTTP ------------------------------------------------------------------------------------
+    def _handle(self, request: _Handler) -> None:
+        received = time.time()
+        url = urlsplit(request.path)
+        raw = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        headers = dict(request.headers.items())
+        params = dict(parse_qsl(url.query, keep_blank_values=True))
+        method, status, extra_headers = "", 200, {}
+        try:
+            params |= _parse_body(raw, headers.get("Content-Type", ""))
+            if url.path.startswith("/response/"):
+                method = "response_url"
+                status, body = self._respond_via_url(url.path.removeprefix("/response/"), params)
+            elif url.path.startswith("/api/"):
+                method = url.path.removeprefix("/api/")
+                status, body, extra_headers = self._api(method, params, headers)
+            else:
+                status, body = 404, {"ok": False, "error": "not_found"}
+        except Exception as exc:  # keep the server up; tests read .errors
+            self.errors.append(exc)
+            status, body = 500, {"ok": False, "error": "internal_error"}
+        with self._calls_changed:
+            self._calls.append(ApiCall(method, params, headers, raw, received, status, body))
+            self._calls_changed.notify_all()
+        payload = json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(payload)))
+        for name, value in extra_headers.items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(payload)
+
+    def _api(self, method: str, params: dict[str, Any], headers: dict[str, str]) -> tuple[int, dict, dict]:
+        fault = self._take_fault(method)
+        if fault is not None:
+            retry = (
+                {"Retry-After": str(fault.retry_after)}
+                if fault.status == 429 and fault.retry_after is not None
+                else {}
+            )
+            return fault.status, {"ok": False, "error": fault.error}, retry
+        handler = self._methods.get(method)
+        if handler is None:
+            return 200, {"ok": False, "error": "unknown_method"}, {}
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else params.get("token")
+        if not token:
+            return 200, {"ok": False, "error": "not_authed"}, {}
+        if token != self.bot_token:
+            return 200, {"ok": False, "error": "invalid_auth"}, {}
+        try:
+            return 200, {"ok": True, **handler(params)}, {}
+        except SlackError as exc:
+            body: dict[str, Any] = {"ok": False, "error": exc.error}
+            if exc.messages:
+                body["response_metadata"] = {"messages": exc.messages}
+            return 200, body, {}
+
+    def _respond_via_url(self, token: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self._calls_changed:
+            target = self._response_urls.get(token)
+        if target is None:
+            return 404, {"ok": False, "error": "expired_url"}
+        user_id, channel_id, ts, ephemeral = target
+        ws, fields = self.workspace, message_fields(body)
+        text = body.get("text")
+        try:
+            if ts and body.get("delete_original"):
+                if ephemeral:
+                    ws.replace_ephemeral(user_id, ts, delete=True)
+                else:
+                    ws.delete_message(channel_id, ts)
+            elif ts and body.get("replace_original"):
+                if ephemeral:
+                    ws.replace_ephemeral(user_id, ts, text, **fields)
+                else:
+                    ws.update_message(channel_id, ts, text, **fields)
+            elif body.get("response_type") == "in_channel":
+                ws.post_message(channel_id, text, **fields)
+            else:
+                ws.post_ephemeral(channel_id, user_id, text, **fields)
+        except SlackError as exc:
+            return 400, {"ok": False, "error": exc.error}
+        return 200, {"ok": True}
+
+
+def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    if "json" in content_type:
+        parsed = json.loads(raw)
+        return parsed if isinstance(parsed, dict) else {}
+    return dict(parse_qsl(raw.decode(), keep_blank_values=True))

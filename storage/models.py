@@ -1,0 +1,202 @@
+"""SQLAlchemy 2 typed models. Every table carries team_id so one workspace never sees another's rows.
+
+No column ever holds a secret value: secret_refs keep only where a value went and its keyed fingerprint.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite drops the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Registration(Base):
+    """One company's registration with one platform in one environment."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        # At most one registration in progress per workspace, platform and environment.
+        Index(
+            "uq_registrations_active",
+            "team_id",
+            "platform",
+            "environment",
+            unique=True,
+            sqlite_where=text("status = 'in_progress'"),
+            postgresql_where=text("status = 'in_progress'"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    platform: Mapped[str] = mapped_column(String(64))  # catalogue id, e.g. "quickbooks-online"
+    environment: Mapped[str] = mapped_column(String(16))  # sandbox | production
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")  # in_progress|completed|cancelled
+    step: Mapped[str] = mapped_column(String(32), default="platform")  # the wizard step to resume at
+    created_by: Mapped[str] = mapped_column(String(32))
+    # Non-secret answers from the wizard (e.g. the registration mailbox). Never a credential.
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    items: Mapped[list[ChecklistItem]] = relationship(
+        back_populates="registration", order_by="ChecklistItem.position", cascade="all, delete-orphan"
+    )
+
+
+class ChecklistItem(Base):
+    """One prerequisite or step of a registration, with its owner and reminder state."""
+
+    __tablename__ = "checklist_items"
+    __table_args__ = (
+        UniqueConstraint("registration_id", "item_key"),
+        # The sweep's claim reads only open items that are due: keep that cost proportional to
+        # the number due, not the size of the table.
+        Index(
+            "ix_checklist_items_due",
+            "next_reminder_at",
+            sqlite_where=text("status = 'todo' AND next_reminder_at IS NOT NULL"),
+            postgresql_where=text("status = 'todo' AND next_reminder_at IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registration_id: Mapped[str] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    item_key: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="todo")  # todo|done|skipped|n/a
+    owner_user_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    # Reminder state (follow-ups): all UTC.
+    next_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminder_count: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A claim is a lease: a sweep that dies after claiming leaves it to expire, so the item is
+    # picked up again by a later sweep instead of being lost or sent twice.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    completed_by: Mapped[str | None] = mapped_column(String(32))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    registration: Mapped[Registration] = relationship(back_populates="items")
+
+
+class SecretRef(Base):
+    """Where a credential went: resource name, version and keyed fingerprint — never the value.
+
+    The unique (registration, field, fingerprint) row is also the idempotency record that stops a
+    double submit from adding a second Secret Manager version for the same value.
+    """
+
+    __tablename__ = "secret_refs"
+    __table_args__ = (UniqueConstraint("registration_id", "field", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    registration_id: Mapped[str] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    field: Mapped[str] = mapped_column(String(64))
+    backend: Mapped[str] = mapped_column(String(16))  # google | development
+    resource_name: Mapped[str] = mapped_column(String(512))
+    version: Mapped[str] = mapped_column(String(32))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(Base):
+    """Who did what, when. Details never contain a secret value."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_team_time", "team_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SlackUser(Base):
+    """Cached users.info facts the reminders need (time zone, whether the person left)."""
+
+    __tablename__ = "slack_users"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    tz: Mapped[str | None] = mapped_column(String(64))
+    deleted: Mapped[bool] = mapped_column(default=False)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

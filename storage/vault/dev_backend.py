@@ -1,0 +1,105 @@
+"""The development vault: versions as Fernet-encrypted files under DATA_DIR/dev-vault/.
+
+For running the bot without a Google Cloud project. The key sits next to the data, so this only
+keeps values out of plain sight (grep, backups, screen shares); it is no place for real
+credentials, and it refuses to start when APP_ENV=production.
+
+Layout::
+
+    dev-vault/key                               Fernet key, 0600
+    dev-vault/secrets/<secret-id>/secret.json   labels and annotations (no value)
+    dev-vault/secrets/<secret-id>/<n>.fernet    version n, encrypted
+    dev-vault/secrets/<secret-id>/<n>.disabled  marker when version n was disabled
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+from bot.settings import ConfigError, Settings
+from storage.vault import errors
+from storage.vault.fingerprint import create_private_file
+from storage.vault.service import SecretTarget, WrittenVersion
+
+logger = logging.getLogger(__name__)
+
+SCHEME = "dev-vault://"
+LOCATION_LABEL = "development vault (local, encrypted file — development only; not for real credentials)"
+PRODUCTION_REFUSED = (
+    "GCP_PROJECT_ID is not set, and the development vault refuses to run with APP_ENV=production — "
+    "set GCP_PROJECT_ID to the Google Cloud project that keeps the credentials in Secret Manager"
+)
+
+
+class DevelopmentBackend:
+    """Encrypted local files, one directory per secret id and one file per version."""
+
+    name = "development"
+    location_label = LOCATION_LABEL
+    development_only = True
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._secrets = self.root / "secrets"
+        self._secrets.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.root.chmod(0o700)
+        key_path = self.root / "key"
+        if not key_path.exists():
+            create_private_file(key_path, Fernet.generate_key())
+        self._fernet = Fernet(key_path.read_bytes().strip())
+        self._lock = threading.Lock()
+        logger.warning("vault: %s at %s", LOCATION_LABEL, self.root)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DevelopmentBackend:
+        """The development vault under DATA_DIR/dev-vault; ConfigError in production."""
+        if settings.production:
+            raise ConfigError(PRODUCTION_REFUSED)
+        return cls(Path(settings.DATA_DIR) / "dev-vault")
+
+    def add_version(self, target: SecretTarget, payload: bytes, *, deadline: float) -> WrittenVersion:
+        directory = self._secrets / target.secret_id
+        token = self._fernet.encrypt(payload)
+        try:
+            with self._lock:
+                if not directory.exists():
+                    directory.mkdir(mode=0o700, exist_ok=True)
+                    metadata = {"labels": dict(target.labels), "annotations": dict(target.annotations)}
+                    create_private_file(directory / "secret.json", json.dumps(metadata, indent=2).encode())
+                number = self._write_next_version(directory, token)
+        except OSError as error:
+            raise errors.development_write_failed(type(error).__name__) from None
+        resource_name = f"{SCHEME}{target.secret_id}/versions/{number}"
+        return WrittenVersion(resource_name=resource_name, version=str(number))
+
+    def disable_version(self, resource_name: str, *, deadline: float) -> None:
+        secret_id, _, number = resource_name.removeprefix(SCHEME).partition("/versions/")
+        version = self._secrets / secret_id / f"{number}.fernet"
+        if not resource_name.startswith(SCHEME) or not number.isdigit() or not version.exists():
+            raise errors.development_write_failed("unknown version")
+        (self._secrets / secret_id / f"{number}.disabled").touch(mode=0o600)
+
+    def close(self) -> None:
+        return None
+
+    @staticmethod
+    def _write_next_version(directory: Path, token: bytes) -> int:
+        # O_EXCL claims the number even if another process writes to the same directory.
+        number = sum(1 for _ in directory.glob("*.fernet")) + 1
+        while True:
+            try:
+                fd = os.open(directory / f"{number}.fernet", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                number += 1
+                continue
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(token)
+                handle.flush()
+                os.fsync(handle.fileno())
+            return number

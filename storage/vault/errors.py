@@ -1,0 +1,134 @@
+"""Every user-facing vault message, and the mapping from Secret Manager errors to them.
+
+Messages say what happened and what to do next. They never contain a credential value: they are
+built from ids, permission names and status codes only, and a server's own message is scrubbed of
+in-flight values before it is quoted.
+"""
+
+from __future__ import annotations
+
+from google.api_core import exceptions as google_exceptions
+from google.auth import exceptions as auth_exceptions
+
+from bot.logging_setup import scrub
+from storage.vault.base import VaultError
+
+# The IAM permission each RPC needs; the bot's role holds the first two (the third only when
+# DISABLE_PREVIOUS_VERSIONS is on).
+PERMISSIONS = {
+    "create_secret": "secretmanager.secrets.create",
+    "add_secret_version": "secretmanager.versions.add",
+    "disable_secret_version": "secretmanager.versions.disable",
+}
+_ACTIONS = {
+    "create_secret": "create the secret",
+    "add_secret_version": "add a version to the secret",
+    "disable_secret_version": "disable the previous version of the secret",
+}
+
+EMPTY_VALUE = "The credential is empty. Paste the value and submit again."
+TOO_LARGE = (
+    "The credential is {size:,} bytes; Secret Manager accepts at most {limit:,} bytes (64 KiB). "
+    "Check that you pasted only the credential, then submit again."
+)
+NOT_TEXT = "The credential must be text. Paste the value and submit again."
+REGISTRATION_MISSING = (
+    "This registration no longer exists in this workspace, so nothing was saved. "
+    "Start the registration again with /codat-register."
+)
+PERMISSION_DENIED = (
+    "The bot is not allowed to {action} in Secret Manager: it needs the permission `{permission}` "
+    "on secret `{secret_id}` (project {project}). Ask a Google Cloud admin to grant the bot's "
+    "service account the codat-register role (README > Secrets). Nothing was saved."
+)
+UNAVAILABLE = "Secret Manager did not answer in time. Nothing was saved. Please try again."
+QUOTA = "Secret Manager is busy (quota). Wait a minute and try again."
+INVALID_ARGUMENT = (
+    "Secret Manager rejected the request for secret `{secret_id}`: {reason}. Nothing was saved."
+)
+UNCONFIRMED = (
+    "Secret Manager answered without confirming the new version of secret `{secret_id}` ({problem}). "
+    "The credential may not be stored: please submit it again."
+)
+AUTHENTICATION = (
+    "The bot could not authenticate to Google Cloud, so nothing was saved. Ask an admin to check "
+    "the service account credentials (Application Default Credentials)."
+)
+GENERIC = (
+    "Secret Manager could not store the credential (error {code}). Nothing was saved. Please try "
+    "again; if it keeps failing, ask an admin to check the bot's logs."
+)
+DEVELOPMENT_WRITE_FAILED = (
+    "The development vault could not write the credential ({reason}). Nothing was saved. "
+    "Check that DATA_DIR is writable."
+)
+
+_MAX_REASON = 200
+
+
+def empty_value() -> VaultError:
+    return VaultError(EMPTY_VALUE, code="empty_value")
+
+
+def not_text() -> VaultError:
+    return VaultError(NOT_TEXT, code="invalid_value")
+
+
+def too_large(size: int, limit: int) -> VaultError:
+    return VaultError(TOO_LARGE.format(size=size, limit=limit), code="payload_too_large")
+
+
+def registration_missing() -> VaultError:
+    return VaultError(REGISTRATION_MISSING, code="registration_not_found")
+
+
+def out_of_time(code: str = "deadline_exceeded") -> VaultError:
+    """Retries used up the total deadline (UNAVAILABLE or DEADLINE_EXCEEDED throughout)."""
+    return VaultError(UNAVAILABLE, code=code, retryable=True)
+
+
+def unconfirmed(secret_id: str, problem: str) -> VaultError:
+    return VaultError(UNCONFIRMED.format(secret_id=secret_id, problem=problem), code="unconfirmed_version")
+
+
+def development_write_failed(reason: str) -> VaultError:
+    return VaultError(DEVELOPMENT_WRITE_FAILED.format(reason=reason), code="development_vault")
+
+
+def from_google(error: Exception, *, method: str, secret_id: str, project: str) -> VaultError:
+    """The VaultError for a failed Secret Manager call. Never includes the request or the value."""
+    if isinstance(error, google_exceptions.PermissionDenied):
+        permission = PERMISSIONS.get(method, method)
+        action = _ACTIONS.get(method, method)
+        message = PERMISSION_DENIED.format(
+            action=action, permission=permission, secret_id=secret_id, project=project
+        )
+        return VaultError(message, code="permission_denied")
+    if isinstance(error, google_exceptions.ServiceUnavailable):
+        return out_of_time("unavailable")
+    if isinstance(error, google_exceptions.DeadlineExceeded):
+        return out_of_time("deadline_exceeded")
+    if isinstance(error, google_exceptions.ResourceExhausted):
+        return VaultError(QUOTA, code="quota", retryable=True)
+    if isinstance(error, google_exceptions.InvalidArgument):
+        reason = _reason(getattr(error, "message", "")) or "the request is not valid"
+        return VaultError(
+            INVALID_ARGUMENT.format(secret_id=secret_id, reason=reason), code="invalid_argument"
+        )
+    if isinstance(error, auth_exceptions.GoogleAuthError):
+        return VaultError(AUTHENTICATION, code="authentication", retryable=False)
+    return VaultError(GENERIC.format(code=status_name(error)), code=status_name(error).lower())
+
+
+def status_name(error: Exception) -> str:
+    """ "PERMISSION_DENIED", "UNAVAILABLE", … or the exception class for non-gRPC failures."""
+    status = getattr(error, "grpc_status_code", None)
+    if status is not None:
+        return str(status.name)
+    return type(error).__name__
+
+
+def _reason(server_message: str) -> str:
+    # Scrub in-flight values even though Secret Manager does not echo payloads: defence in depth.
+    reason = scrub(str(server_message or "")).strip().rstrip(".")
+    return reason[:_MAX_REASON]

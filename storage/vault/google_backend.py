@@ -1,0 +1,231 @@
+"""Google Cloud Secret Manager over gRPC, with the official client, write-only.
+
+The common path is one RPC (AddSecretVersion): secrets known to exist are cached in memory, and a
+missing one is created with CreateSecret, ALREADY_EXISTS meaning "it exists" (no GetSecret: the
+bot's role has only secrets.create and versions.add). UNAVAILABLE and DEADLINE_EXCEEDED are retried
+with jittered exponential backoff inside the caller's total deadline, each attempt getting the
+time that is left.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import google_crc32c
+import grpc
+from google.api_core import exceptions as google_exceptions
+from google.auth import exceptions as auth_exceptions
+from google.cloud.secretmanager_v1 import SecretManagerServiceClient
+from google.cloud.secretmanager_v1.services.secret_manager_service.transports import (
+    SecretManagerServiceGrpcTransport,
+)
+from google.cloud.secretmanager_v1.types import SecretVersion
+
+from bot.settings import ConfigError
+from storage.vault import errors
+from storage.vault.base import VaultError
+from storage.vault.service import SecretTarget, WrittenVersion
+
+logger = logging.getLogger(__name__)
+
+RETRYABLE = (google_exceptions.ServiceUnavailable, google_exceptions.DeadlineExceeded)
+INITIAL_BACKOFF = 0.05
+MAX_BACKOFF = 0.4
+MIN_ATTEMPT_SECONDS = 0.02  # don't start an attempt that cannot finish
+
+
+def make_client(endpoint: str | None) -> SecretManagerServiceClient:
+    """The official client: plaintext gRPC to a loopback emulator, or Application Default Credentials."""
+    if endpoint:
+        if not is_loopback_endpoint(endpoint):
+            raise ConfigError(
+                "SECRET_MANAGER_ENDPOINT must be a loopback host:port (e.g. 127.0.0.1:8085): "
+                "it is spoken to in plaintext without credentials"
+            )
+        # A channel *instance* makes the transport skip credential lookup entirely.
+        transport = SecretManagerServiceGrpcTransport(channel=grpc.insecure_channel(endpoint))
+        return SecretManagerServiceClient(transport=transport)
+    try:
+        return SecretManagerServiceClient()
+    except auth_exceptions.DefaultCredentialsError:
+        raise ConfigError(
+            "no Google Cloud credentials found for Secret Manager — run on GCP with a service account "
+            "(workload identity), set GOOGLE_APPLICATION_CREDENTIALS, or run "
+            "`gcloud auth application-default login`; for local runs set SECRET_MANAGER_ENDPOINT "
+            "to the emulator instead"
+        ) from None
+
+
+def is_loopback_endpoint(endpoint: str) -> bool:
+    host, sep, port = endpoint.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not port.isdigit() or not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class GoogleSecretManagerBackend:
+    """Adds versions to secrets of one Google Cloud project."""
+
+    name = "google"
+
+    def __init__(
+        self,
+        client: SecretManagerServiceClient,
+        *,
+        project_id: str,
+        replication_locations: Sequence[str] = (),
+        endpoint: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client
+        self._project_id = project_id
+        self._parent = f"projects/{project_id}"
+        self._replication: dict[str, Any] = (
+            {"user_managed": {"replicas": [{"location": location} for location in replication_locations]}}
+            if replication_locations
+            else {"automatic": {}}
+        )
+        self._sleep = sleep
+        self._known: set[str] = set()
+        self._known_lock = threading.Lock()
+        if endpoint:
+            self.location_label = (
+                f"Secret Manager emulator at {endpoint} (project {project_id}; in memory — "
+                "development only; not for real credentials)"
+            )
+            self.development_only = True
+        else:
+            self.location_label = f"Google Cloud Secret Manager (project {project_id})"
+            self.development_only = False
+
+    def add_version(self, target: SecretTarget, payload: bytes, *, deadline: float) -> WrittenVersion:
+        secret_id = target.secret_id
+        cached = self._is_known(secret_id)
+        if not cached:
+            self._ensure_secret(target, deadline)
+        request = {
+            "parent": f"{self._parent}/secrets/{secret_id}",
+            "payload": {"data": payload, "data_crc32c": google_crc32c.value(payload)},
+        }
+        try:
+            version = self._call("add_secret_version", request, secret_id, deadline, passthrough=cached)
+        except google_exceptions.NotFound:
+            version = None
+        if version is None:  # deleted since we cached it: create it again, then add once more
+            self._forget(secret_id)
+            self._ensure_secret(target, deadline)
+            version = self._call("add_secret_version", request, secret_id, deadline)
+        return self._confirmed(version, secret_id)
+
+    def disable_version(self, resource_name: str, *, deadline: float) -> None:
+        secret_id = SecretManagerServiceClient.parse_secret_version_path(resource_name).get("secret", "")
+        self._call("disable_secret_version", {"name": resource_name}, secret_id, deadline)
+
+    def close(self) -> None:
+        self._client.transport.close()
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _ensure_secret(self, target: SecretTarget, deadline: float) -> None:
+        request = {
+            "parent": self._parent,
+            "secret_id": target.secret_id,
+            "secret": {
+                "replication": self._replication,
+                "labels": dict(target.labels),
+                "annotations": dict(target.annotations),
+            },
+        }
+        failure: VaultError | None = None
+        try:
+            self._call("create_secret", request, target.secret_id, deadline, passthrough=True)
+        except google_exceptions.AlreadyExists:
+            pass  # created earlier, by another process, or by Terraform: all fine
+        except google_exceptions.NotFound as error:  # e.g. the project does not exist
+            failure = self._failure(error, "create_secret", target.secret_id)
+        else:
+            logger.info("created secret %s", target.secret_id)
+        if failure is not None:
+            raise failure from None
+        with self._known_lock:
+            self._known.add(target.secret_id)
+
+    def _confirmed(self, version: SecretVersion, secret_id: str) -> WrittenVersion:
+        """Trust the write only if the answer names our secret, is ENABLED and the CRC was checked."""
+        # Google answers with the project *number*: compare the parsed secret id, not whole names.
+        parsed = SecretManagerServiceClient.parse_secret_version_path(version.name)
+        if parsed.get("secret") != secret_id or not parsed.get("secret_version", "").isdigit():
+            raise errors.unconfirmed(secret_id, "unexpected version name")
+        if version.state != SecretVersion.State.ENABLED:
+            raise errors.unconfirmed(secret_id, f"version state {version.state.name}")
+        if not version.client_specified_payload_checksum:
+            raise errors.unconfirmed(secret_id, "the CRC32C checksum was not verified")
+        return WrittenVersion(resource_name=version.name, version=parsed["secret_version"])
+
+    def _call(
+        self,
+        method: str,
+        request: dict[str, Any],
+        secret_id: str,
+        deadline: float,
+        *,
+        passthrough: bool = False,
+    ) -> Any:
+        """One RPC, retried on UNAVAILABLE / DEADLINE_EXCEEDED until `deadline`.
+
+        Raises VaultError; with `passthrough`, NOT_FOUND and ALREADY_EXISTS are raised as they are
+        so the caller can act on them.
+        """
+        rpc = getattr(self._client, method)
+        backoff = INITIAL_BACKOFF
+        last_code = "deadline_exceeded"
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining < MIN_ATTEMPT_SECONDS:
+                failure = errors.out_of_time(last_code)
+                break
+            try:
+                # retry=None: the client's own retry policy must not outlive our deadline.
+                return rpc(request=request, timeout=remaining, retry=None)
+            except (google_exceptions.NotFound, google_exceptions.AlreadyExists) as error:
+                if passthrough:
+                    raise
+                failure = self._failure(error, method, secret_id)
+                break
+            except RETRYABLE as error:
+                last_code = errors.status_name(error).lower()
+                logger.info("%s on %s: %s, retrying", method, secret_id, errors.status_name(error))
+            except (google_exceptions.GoogleAPICallError, auth_exceptions.GoogleAuthError) as error:
+                failure = self._failure(error, method, secret_id)
+                break
+            pause = min(random.uniform(0, backoff), deadline - time.monotonic() - MIN_ATTEMPT_SECONDS)
+            if pause > 0:
+                self._sleep(pause)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+        # Raised outside the except blocks: no chained Google exception (whose repr may carry
+        # the request) travels with the VaultError.
+        raise failure from None
+
+    def _failure(self, error: Exception, method: str, secret_id: str) -> VaultError:
+        logger.warning("Secret Manager %s on %s failed: %s", method, secret_id, errors.status_name(error))
+        return errors.from_google(error, method=method, secret_id=secret_id, project=self._project_id)
+
+    def _is_known(self, secret_id: str) -> bool:
+        with self._known_lock:
+            return secret_id in self._known
+
+    def _forget(self, secret_id: str) -> None:
+        with self._known_lock:
+            self._known.discard(secret_id)

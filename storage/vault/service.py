@@ -1,0 +1,261 @@
+"""CredentialVault: fingerprint → idempotency lookup → backend write under a deadline → SecretRef row.
+
+The same service runs on top of Google Cloud Secret Manager and on top of the development vault;
+a backend only knows how to add a version to a named secret.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.logging_setup import in_flight_secrets
+from storage.db import Database
+from storage.models import Registration, SecretRef, utcnow
+from storage.vault import errors, secret_ids
+from storage.vault.base import StoredSecret, VaultError
+from storage.vault.fingerprint import Fingerprinter, display
+
+logger = logging.getLogger(__name__)
+
+MAX_PAYLOAD_BYTES = 65_536  # Secret Manager's limit per version (64 KiB)
+
+
+@dataclass(frozen=True)
+class SecretTarget:
+    """The secret a value goes to, with the metadata set when it is created (never the value)."""
+
+    secret_id: str
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class WrittenVersion:
+    """A version the backend confirmed."""
+
+    resource_name: str
+    version: str
+
+
+class SecretBackend(Protocol):
+    """Where versions are written. Raises VaultError; never reads a value back."""
+
+    name: str  # "google" | "development"
+    location_label: str
+    development_only: bool
+
+    def add_version(self, target: SecretTarget, payload: bytes, *, deadline: float) -> WrittenVersion:
+        """Create the secret if needed and add `payload` as a new version before `deadline`
+        (a time.monotonic() value)."""
+        ...
+
+    def disable_version(self, resource_name: str, *, deadline: float) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class CredentialVault:
+    """The bot's Vault: idempotent, recorded writes of credential values to a backend."""
+
+    def __init__(
+        self,
+        backend: SecretBackend,
+        db: Database,
+        fingerprinter: Fingerprinter,
+        *,
+        deadline_seconds: float = 1.5,
+        disable_previous: bool = False,
+    ) -> None:
+        self._backend = backend
+        self._db = db
+        self._fingerprinter = fingerprinter
+        self._deadline_seconds = deadline_seconds
+        self._disable_previous = disable_previous
+        self.backend = backend.name
+        self.location_label = backend.location_label
+        self.development_only = backend.development_only
+
+    def store(
+        self,
+        *,
+        team_id: str,
+        registration_id: str,
+        platform: str,
+        environment: str,
+        field: str,
+        value: str,
+        actor: str,
+        timeout: float | None = None,
+    ) -> StoredSecret:
+        """Store `value` for a registration's credential field and record the reference.
+
+        Idempotent per (registration, field, value): the same value again returns the existing
+        reference with created=False and makes no backend call. A different value adds a new
+        version and supersedes the field's previous reference. Raises VaultError, whose
+        message is safe to show and never contains the value.
+        """
+        with in_flight_secrets.track(value):
+            payload = _payload(value)
+            fingerprint = self._fingerprinter.stored(payload)
+            existing = self._lookup(team_id, registration_id, field, fingerprint)
+            if existing is not None:
+                return existing
+            deadline = time.monotonic() + (timeout if timeout is not None else self._deadline_seconds)
+            target = SecretTarget(
+                secret_id=secret_ids.secret_id(
+                    team_id=team_id, platform=platform, environment=environment, field=field
+                ),
+                labels=secret_ids.labels(team_id=team_id, platform=platform, environment=environment),
+                annotations=secret_ids.annotations(
+                    actor=actor, registration_id=registration_id, stored_at=utcnow()
+                ),
+            )
+            # Trade-off: AddSecretVersion is not idempotent. If an attempt fails ambiguously
+            # (DEADLINE_EXCEEDED / UNAVAILABLE after the server applied it), no row is written
+            # here, and the user's retry adds one more version with the same payload. A duplicate
+            # of the same value is harmless ("latest" holds it either way), whereas reading back
+            # to deduplicate would need versions.list/access, which the write-only role lacks.
+            written = self._backend.add_version(target, payload, deadline=deadline)
+            stored, superseded = self._record(team_id, registration_id, field, fingerprint, actor, written)
+            if superseded and self._disable_previous:
+                self._disable(superseded)
+            return stored
+
+    def close(self) -> None:
+        self._backend.close()
+
+    # -- database ------------------------------------------------------------------------------
+
+    def _lookup(
+        self, team_id: str, registration_id: str, field: str, fingerprint: str
+    ) -> StoredSecret | None:
+        """The current reference for this exact value, if any; checks the registration's team."""
+        query = (
+            select(Registration.id, SecretRef.resource_name, SecretRef.version, SecretRef.backend)
+            .select_from(Registration)
+            .outerjoin(
+                SecretRef,
+                and_(
+                    SecretRef.registration_id == Registration.id,
+                    SecretRef.field == field,
+                    SecretRef.fingerprint == fingerprint,
+                    SecretRef.superseded_at.is_(None),
+                ),
+            )
+            .where(Registration.id == registration_id, Registration.team_id == team_id)
+        )
+        with self._db.session() as session:
+            row = session.execute(query).first()
+        if row is None:
+            raise errors.registration_missing()
+        resource_name, version, backend = row[1], row[2], row[3]
+        # A reference written by another backend (e.g. the development vault before the project
+        # was configured) does not count: the value must reach this backend.
+        if resource_name is None or backend != self.backend:
+            return None
+        return StoredSecret(field, backend, resource_name, version, display(fingerprint), created=False)
+
+    def _record(
+        self,
+        team_id: str,
+        registration_id: str,
+        field: str,
+        fingerprint: str,
+        actor: str,
+        written: WrittenVersion,
+    ) -> tuple[StoredSecret, list[str]]:
+        """One transaction: supersede the field's current references, then insert (or revive) this one.
+
+        Returns the stored reference and the resource names of superseded versions of this backend.
+        """
+        now = utcnow()
+        values = {
+            "backend": self.backend,
+            "resource_name": written.resource_name,
+            "version": written.version,
+            "created_by": actor,
+            "created_at": now,
+            "superseded_at": None,
+        }
+        same_field = and_(SecretRef.registration_id == registration_id, SecretRef.field == field)
+        try:
+            with self._db.write_session() as session:
+                superseded = session.execute(
+                    update(SecretRef)
+                    .where(same_field, SecretRef.superseded_at.is_(None))
+                    .where(SecretRef.fingerprint != fingerprint)
+                    .values(superseded_at=now)
+                    .returning(SecretRef.resource_name, SecretRef.backend)
+                    .execution_options(synchronize_session=False)
+                ).all()
+                # The unique (registration, field, fingerprint) row may already exist, superseded
+                # (this value is coming back) or from another backend: point it at the new version.
+                revived = session.execute(
+                    update(SecretRef)
+                    .where(same_field, SecretRef.fingerprint == fingerprint)
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if not revived:
+                    session.execute(
+                        insert(SecretRef).values(
+                            registration_id=registration_id,
+                            team_id=team_id,
+                            field=field,
+                            fingerprint=fingerprint,
+                            **values,
+                        )
+                    )
+        except IntegrityError:
+            # A concurrent store of the same value won the race (double submit): both versions
+            # hold the same payload; return the recorded one.
+            existing = self._lookup(team_id, registration_id, field, fingerprint)
+            if existing is None:
+                raise
+            logger.info("concurrent store of %s/%s: kept the first reference", registration_id, field)
+            return existing, []
+        logger.info(
+            "stored %s version %s for registration %s field %s (%s)",
+            self.backend,
+            written.version,
+            registration_id,
+            field,
+            display(fingerprint),
+        )
+        stored = StoredSecret(
+            field, self.backend, written.resource_name, written.version, display(fingerprint), created=True
+        )
+        return stored, [name for name, backend in superseded if backend == self.backend]
+
+    # -- previous versions -----------------------------------------------------------------------
+
+    def _disable(self, resource_names: list[str]) -> None:
+        """Best effort: a failure is logged and does not fail the store (the new version is safe)."""
+        for resource_name in resource_names:
+            try:
+                self._backend.disable_version(
+                    resource_name, deadline=time.monotonic() + self._deadline_seconds
+                )
+            except VaultError as error:
+                logger.warning("could not disable previous version %s: %s", resource_name, error.code)
+            else:
+                logger.info("disabled previous version %s", resource_name)
+
+
+def _payload(value: object) -> bytes:
+    """The bytes to store, validated before any backend call."""
+    if not isinstance(value, str):
+        raise errors.not_text()
+    if not value.strip():
+        raise errors.empty_value()
+    payload = value.encode()
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise errors.too_large(len(payload), MAX_PAYLOAD_BYTES)
+    return payload
