@@ -135,7 +135,9 @@ class RunningBot:
 
 
 @pytest.fixture
-def bot(settings: Settings, db: Database, clock: Clock, log_output: io.StringIO) -> Iterator[RunningBot]:
+def bot(
+    settings: Settings, db: Database, clock: Clock, log_output: io.StringIO, slack_api: SlackWebApi
+) -> Iterator[RunningBot]:
     from app import build_deps
     from handlers import build_app
     from handlers.http import make_wsgi_app
@@ -143,7 +145,11 @@ def bot(settings: Settings, db: Database, clock: Clock, log_output: io.StringIO)
     deps = build_deps(settings, clock=clock, db=db)
     app = build_app(deps)
     server = WsgiThread(make_wsgi_app(app, db)).start()
-    running = RunningBot(deps, server, SlackEventsClient(server.url + "/slack/events", SIGNING_SECRET))
+    running = RunningBot(
+        deps,
+        server,
+        SlackEventsClient(server.url + "/slack/events", SIGNING_SECRET, web_api=slack_api),
+    )
     yield running
     server.stop()
     deps.background.wait_idle(10)

@@ -75,7 +75,7 @@ DEFAULT_USERS = (
 
 
 class SlackWorkspace:
-    """One team with its users, the app's conversations, and the app's views per user. Thread-safe."""
+    """One team: its users, the app's conversations and the trigger ids it issued. Thread-safe."""
 
     def __init__(
         self,
@@ -106,11 +106,6 @@ class SlackWorkspace:
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._ephemerals: dict[str, list[dict[str, Any]]] = {}
         self._triggers: dict[str, tuple[str, float]] = {}
-        self._views: dict[str, dict[str, Any]] = {}
-        self._view_owner: dict[str, str] = {}
-        self._external_ids: dict[str, str] = {}
-        self._stacks: dict[str, list[str]] = {}
-        self._homes: dict[str, str] = {}
         for user in users or ():
             self._users[user.id] = copy.copy(user)
 
@@ -276,7 +271,7 @@ class SlackWorkspace:
                 "bot_id": self.bot_id,
                 "app_id": self.app_id,
                 "team": self.team_id,
-                **{k: v for k, v in fields_.items() if v is not None},
+                **_present(fields_),
             }
             self._messages.setdefault(channel_id, []).append(message)
             self.mark_changed()
@@ -291,9 +286,7 @@ class SlackWorkspace:
             channel_id = self.resolve_channel(channel)
             message = self._find_message(channel_id, ts)
             message["text"] = text or ""
-            for key in ("blocks", "attachments", "metadata"):
-                if fields_.get(key) is not None:
-                    message[key] = fields_[key]
+            message.update(_present(fields_))
             message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
             self.mark_changed()
             return channel_id, copy.deepcopy(message)
@@ -325,9 +318,8 @@ class SlackWorkspace:
                 raise SlackError("user_not_found")
             channel_id = self.resolve_channel(channel)
             ts = self._next_ts()
-            extra = {k: v for k, v in fields_.items() if v is not None}
-            item = {"type": "message", "channel": channel_id, "ts": ts, "text": text or "", **extra}
-            self._ephemerals.setdefault(user_id, []).append(item)
+            item = {"type": "message", "channel": channel_id, "ts": ts, "text": text or ""}
+            self._ephemerals.setdefault(user_id, []).append(item | _present(fields_))
             self.mark_changed()
             return ts
 
@@ -342,7 +334,7 @@ class SlackWorkspace:
             if delete:
                 items.remove(item)
             else:
-                item.update({"text": text or "", **{k: v for k, v in fields_.items() if v is not None}})
+                item.update({"text": text or "", **_present(fields_)})
             self.mark_changed()
 
     def messages(self, channel: str) -> list[dict[str, Any]]:
@@ -372,7 +364,10 @@ class SlackWorkspace:
         return trigger_id
 
     def consume_trigger(self, trigger_id: str | None) -> str:
-        """The user a trigger belongs to; raise expired_trigger_id when unknown, used or too old."""
+        """The user a trigger belongs to; raise expired_trigger_id when unknown, used or too old.
+
+        With strict_triggers off any trigger passes (an unknown one counts as the first user's).
+        """
         if not trigger_id:
             raise SlackError("invalid_arguments", ["[ERROR] missing required field: trigger_id"])
         with self._lock:
@@ -392,3 +387,8 @@ def _check_content(text: str | None, fields_: dict[str, Any]) -> None:
         raise SlackError("msg_too_long")
     if blocks is not None and (not isinstance(blocks, list) or len(blocks) > 50):
         raise SlackError("invalid_blocks", ["[ERROR] no more than 50 items allowed [json-pointer:/blocks]"])
+
+
+def _present(fields_: dict[str, Any]) -> dict[str, Any]:
+    """The given fields, copied so stored messages never share objects with a request."""
+    return {k: copy.deepcopy(v) for k, v in fields_.items() if v is not None}

@@ -22,6 +22,9 @@ MAX_MODAL_TEXT = 24  # title, submit and close
 MAX_PRIVATE_METADATA = 3000
 MAX_ID_LENGTH = 255  # callback_id and external_id
 _NO_ACTION_ID = {"image"}  # accessories that are not interactive
+# Fields Slack sets on a stored view; a view sent back (e.g. one captured earlier) cannot set them.
+_SLACK_OWNED = {"id", "hash", "state", "team_id", "app_id", "bot_id", "app_installed_team_id"}
+_SLACK_OWNED |= {"root_view_id", "previous_view_id"}
 
 
 def iter_elements(blocks: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
@@ -228,7 +231,7 @@ class ViewStore:
             return self.get(self._homes.get(user_id, ""))
 
     def _build(self, view: dict[str, Any], view_id: str) -> dict[str, Any]:
-        body = copy.deepcopy(view)
+        body = {k: copy.deepcopy(v) for k, v in view.items() if k not in _SLACK_OWNED}
         _fill_ids(body["blocks"])
         defaults: dict[str, Any] = {"private_metadata": "", "callback_id": "", "external_id": ""}
         if body["type"] == "modal":
@@ -264,6 +267,9 @@ class ViewStore:
         replacement["root_view_id"] = current.get("root_view_id")
         replacement["previous_view_id"] = current.get("previous_view_id")
         replacement["state"] = carry_state(current, replacement)
+        replacement["external_id"] = (
+            replacement["external_id"] or current["external_id"]
+        )  # kept unless changed
         if current["external_id"] and current["external_id"] != replacement["external_id"]:
             self._external_ids.pop(current["external_id"], None)
         if replacement["external_id"]:

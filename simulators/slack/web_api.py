@@ -49,6 +49,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     api: SlackWebApi
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet: a client that hung up mid-response (e.g. its timeout) is not worth a traceback."""
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server

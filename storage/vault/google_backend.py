@@ -164,15 +164,16 @@ class GoogleSecretManagerBackend:
 
     def _confirmed(self, version: SecretVersion, secret_id: str) -> WrittenVersion:
         """Trust the write only if the answer names our secret, is ENABLED and the CRC was checked."""
+        answer = SecretVersion.pb(version)  # the raw message: cheaper than proto-plus attribute access
         # Google answers with the project *number*: compare the parsed secret id, not whole names.
-        parsed = SecretManagerServiceClient.parse_secret_version_path(version.name)
+        parsed = SecretManagerServiceClient.parse_secret_version_path(answer.name)
         if parsed.get("secret") != secret_id or not parsed.get("secret_version", "").isdigit():
             raise errors.unconfirmed(secret_id, "unexpected version name")
-        if version.state != SecretVersion.State.ENABLED:
-            raise errors.unconfirmed(secret_id, f"version state {version.state.name}")
-        if not version.client_specified_payload_checksum:
+        if answer.state != SecretVersion.State.ENABLED:
+            raise errors.unconfirmed(secret_id, f"version state {SecretVersion.State(answer.state).name}")
+        if not answer.client_specified_payload_checksum:
             raise errors.unconfirmed(secret_id, "the CRC32C checksum was not verified")
-        return WrittenVersion(resource_name=version.name, version=parsed["secret_version"])
+        return WrittenVersion(resource_name=answer.name, version=parsed["secret_version"])
 
     def _call(
         self,

@@ -1,0 +1,1 @@
+"""Follow-ups: reminder policy, the sweep that sends DM digests, and its scheduler."""
