@@ -1,6 +1,6 @@
 """vault.store vs the raw client's add_secret_version, against the same in-process emulator.
 
-    python -m bench.bench_vault [--n 500] [--database-url postgresql+psycopg://…]
+    python -m bench.bench_vault [--n 500] [--database-url postgresql+psycopg://…] [--separate-process]
 
 Both paths use the real google-cloud-secret-manager client over gRPC on loopback. The two are
 measured interleaved (raw, vault, raw, vault…) so machine noise hits both alike. The vault's
@@ -14,9 +14,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("NO_GCE_CHECK", "true")  # never probe the metadata server
@@ -62,11 +65,34 @@ def _row(name: str, samples: list[float]) -> str:
     )
 
 
-def run(n: int, database_url: str | None) -> int:
-    with tempfile.TemporaryDirectory(prefix="bench-vault-") as tmp:
-        data_dir = Path(tmp)
+@contextmanager
+def _emulator(separate_process: bool) -> Iterator[str]:
+    """The emulator's address: in this process (default), or in a child process."""
+    if not separate_process:
         emulator = Emulator()
-        address = emulator.start()
+        try:
+            yield emulator.start()
+        finally:
+            emulator.stop()
+        return
+    child = subprocess.Popen(
+        [sys.executable, "-m", "simulators.secret_manager", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        yield child.stdout.readline().strip()
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+
+
+def run(n: int, database_url: str | None, separate_process: bool = False) -> int:
+    where = "emulator in a child process" if separate_process else "in-process emulator"
+    with tempfile.TemporaryDirectory(prefix="bench-vault-") as tmp, _emulator(separate_process) as address:
+        data_dir = Path(tmp)
         db = Database(database_url or f"sqlite:///{data_dir / 'bench.sqlite3'}")
         db.upgrade()
         settings = load_settings(
@@ -130,11 +156,10 @@ def run(n: int, database_url: str | None) -> int:
         finally:
             client.transport.close()
             getattr(vault, "close", lambda: None)()
-            emulator.stop()
             db.dispose()
 
     raw = samples["raw"]
-    print(f"vault benchmark: N={n} per vault path, 2N raw, interleaved; {dialect}; in-process emulator")
+    print(f"vault benchmark: N={n} per vault path, 2N raw, interleaved; {dialect}; {where}")
     print(f"{'path':<38} {'median':>8} {'p99':>8} {'min':>8} {'mean':>8}   (ms)")
     print(_row("raw client add_secret_version", raw))
     print(_row("vault.store, first value", samples["first"]))
@@ -155,8 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=500, help="calls per path (default 500)")
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument(
+        "--separate-process",
+        action="store_true",
+        help="run the emulator in a child process (no GIL sharing with the client, like production)",
+    )
     args = parser.parse_args(argv)
-    return run(args.n, args.database_url)
+    return run(args.n, args.database_url, args.separate_process)
 
 
 if __name__ == "__main__":

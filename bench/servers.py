@@ -1,0 +1,166 @@
+"""Serve a WSGI app under the production server (app.serve_http: gunicorn, 1 gthread worker) in a
+subprocess on a free loopback port, for benchmarks.
+
+    server = start_server("bench.bench_ack:bare_fast", env, name="bare")  # waits until ready
+    ...                                                                  # server.host, server.port
+    server.stop()
+
+The child runs `python -m bench.servers MODULE:FACTORY`: it loads Settings from its environment,
+sets up logging like `python app.py`, and runs `app.serve_http(settings)` with only the WSGI factory
+swapped, so every app measured sits behind exactly the server configuration production uses.
+A factory has the signature of `app.wsgi_factory`: Settings -> WSGI callable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import importlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = "127.0.0.1"
+READY_PATH = "/healthz"
+
+WsgiApp = Callable[..., Iterable[bytes]]
+
+
+@dataclass
+class Server:
+    """A running server subprocess; `stop()` ends it (and its worker) and closes its log."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+    host: str = LOOPBACK
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM (gunicorn's graceful stop), then SIGKILL to the group this helper created."""
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            # start_new_session made the server its own process group: this reaches its worker too.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(5)
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    """A port the kernel reports free right now (the child binds it a moment later)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _ready(host: str, port: int, path: str) -> bool:
+    conn = http.client.HTTPConnection(host, port, timeout=2)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status == 200
+    except OSError:
+        return False
+    finally:
+        conn.close()
+
+
+def start_server(
+    factory: str,
+    env: Mapping[str, str],
+    *,
+    name: str,
+    log_dir: Path,
+    ready_path: str = READY_PATH,
+    timeout: float = 30.0,
+    attempts: int = 3,
+) -> Server:
+    """Start `factory` ("module:callable") under the production server and wait until `ready_path`
+    answers 200. `env` is the child's whole environment (its Settings come from it; HOST and PORT
+    are set here). The child runs in `log_dir`, so no `.env` from the working tree leaks in.
+    Retries on a fresh port if the chosen one was taken in between; RuntimeError with the log tail
+    when the server does not come up.
+    """
+    last_error = ""
+    for attempt in range(attempts):
+        port = free_port()
+        log_path = log_dir / f"{name}.{attempt}.log"
+        child_env = {
+            **env,
+            "HOST": LOOPBACK,
+            "PORT": str(port),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
+        }
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bench.servers", factory],
+                env=child_env,
+                cwd=log_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        server = Server(name=name, process=process, port=port, log_path=log_path)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and process.poll() is None:
+            if _ready(LOOPBACK, port, ready_path):
+                return server
+            time.sleep(0.05)
+        last_error = server.log_tail()
+        server.stop()
+        if "in use" not in last_error:  # gunicorn: "Connection in use: (host, port)"
+            break
+    raise RuntimeError(f"server {name!r} ({factory}) did not come up:\n{last_error}")
+
+
+def load_factory(spec: str) -> Callable[[Any], WsgiApp]:
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"expected MODULE:FACTORY, not {spec!r}")
+    factory: Callable[[Any], WsgiApp] = getattr(importlib.import_module(module_name), attribute)
+    return factory
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The child: production settings, logging and server, with `argv[0]`'s WSGI factory."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m bench.servers MODULE:FACTORY", file=sys.stderr)
+        return 2
+    import app as production
+    from bot.logging_setup import configure_logging
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.LOG_LEVEL)
+    production.wsgi_factory = load_factory(args[0])  # type: ignore[assignment]
+    production.serve_http(settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""The App Home tab: what is waiting on this person, and the workspace's registrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.progress import Progress
+from bot.texts import home as t
+from bot.views.common import context, divider, header, section
+from bot.views.status import status_line
+
+MAX_LINES = 40
+
+
+def home_view(progresses: list[Progress], user_id: str, vault_location: str) -> dict[str, Any]:
+    mine = [
+        t.ITEM_LINE.format(
+            title=item.title,
+            platform=progress.platform.name,
+            environment=progress.environment,
+            due=t.ITEM_DUE.format(date=item.due_date.isoformat()) if item.due_date else "",
+        )
+        for progress in progresses
+        if progress.status == "in_progress"
+        for item in progress.items
+        if item.status == "todo" and item.owner == user_id
+    ]
+    registrations = [status_line(progress) for progress in progresses]
+    blocks = [
+        header(t.HEADER),
+        section(t.INTRO),
+        context(t.START_HINT),
+        divider(),
+        section(t.YOUR_ITEMS + "\n" + ("\n".join(mine[:MAX_LINES]) or t.NO_ITEMS)),
+        section(t.REGISTRATIONS + "\n" + ("\n".join(registrations[:MAX_LINES]) or t.NO_REGISTRATIONS)),
+        context(t.VAULT.format(location=vault_location)),
+    ]
+    return {"type": "home", "blocks": blocks}

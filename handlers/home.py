@@ -1,0 +1,31 @@
+"""App Home: republished after the ack whenever someone opens the tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from bot.progress import workspace_progress
+from bot.views.home import home_view
+from handlers.commands import Subcommand
+
+
+def publish_home(deps: Deps, team_id: str, user_id: str) -> None:
+    progresses = workspace_progress(deps.db, deps.catalogue, team_id)
+    view = home_view(progresses, user_id, deps.vault.location_label)
+    assert deps.client is not None
+    deps.client.views_publish(user_id=user_id, view=view)
+
+
+def subcommands(deps: Deps) -> dict[str, Subcommand]:
+    return {}
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tab") not in (None, "home"):
+            return  # the Messages tab needs nothing from us
+        deps.background.submit(publish_home, deps, body.get("team_id") or "", event["user"])
