@@ -1,0 +1,97 @@
+"""`python app.py` as a person runs it: gunicorn serving Slack over HTTP, schema created on start."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from simulators.slack.events_client import SlackEventsClient
+from simulators.slack.web_api import SlackWebApi
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.support.database import fresh_database_url
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> dict[str, object]:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"app.py exited early with {process.returncode}")
+        try:
+            with opener.open(url + "/healthz", timeout=2) as response:
+                return json.loads(response.read())
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("app.py did not become healthy in time")
+
+
+@pytest.fixture
+def served_app(tmp_path: Path, slack_api: SlackWebApi) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    with fresh_database_url(tmp_path) as database_url:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GCP_", "SECRET_MANAGER"))}
+        env |= {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack_api.url,
+            "DATABASE_URL": database_url,
+            "DATA_DIR": str(tmp_path / "data"),
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "RUN_SCHEDULER": "false",
+            "WEB_THREADS": "4",
+        }
+        process = subprocess.Popen(
+            [sys.executable, str(REPO / "app.py")],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            yield f"http://127.0.0.1:{port}", process
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=5)
+
+
+def test_app_serves_signed_commands_over_http_and_never_prints_the_token(
+    served_app: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    url, process = served_app
+    assert wait_healthy(url, process) == {"ok": True, "database": "up"}
+    events = SlackEventsClient(url + "/slack/events", SIGNING_SECRET)
+    response = events.command("help", user_id="U0ALICE")
+    assert response.status == 200
+    assert "/codat-register start" in json.dumps(response.body)
+    unsigned = SlackEventsClient(url + "/slack/events", "not-the-secret").command("help", user_id="U0ALICE")
+    assert unsigned.status == 401
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=15)
+    output = (stdout + stderr).decode(errors="replace")
+    assert BOT_TOKEN not in output
+    assert SIGNING_SECRET not in output
+    assert "Traceback" not in output
