@@ -13,12 +13,15 @@ before it is written to just after its response body is read. Requests are prepa
 from __future__ import annotations
 
 import http.client
+import io
 import itertools
 import socket
+import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -165,3 +168,44 @@ def run_load(
         sent=sum(sent),
         timed_out=stopped_by_time.is_set(),
     )
+
+
+def wsgi_environ(request: Request, host: str = "127.0.0.1", port: int = 80) -> dict[str, Any]:
+    """The WSGI environ a server would build for `request` (to call an app in-process)."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": request.method,
+        "PATH_INFO": request.path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": host,
+        "SERVER_PORT": str(port),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(request.body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(request.body)),
+    }
+    for name, value in request.headers.items():
+        key = name.upper().replace("-", "_")
+        environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
+    return environ
+
+
+def call_wsgi(app: Callable[..., Iterable[bytes]], request: Request) -> tuple[int, bytes]:
+    """Call a WSGI app in-process, without a server: (status code, body)."""
+    status: list[str] = []
+
+    def start_response(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        status.append(line)
+
+    chunks = app(wsgi_environ(request), start_response)
+    try:
+        body = b"".join(chunks)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    return int(status[0].split(" ", 1)[0]), body

@@ -14,6 +14,7 @@ A factory has the signature of `app.wsgi_factory`: Settings -> WSGI callable.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import http.client
 import importlib
 import os
@@ -30,6 +31,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
 READY_PATH = "/healthz"
+PARENT_PID = "BENCH_SERVER_PARENT_PID"
+PR_SET_PDEATHSIG = 1
 
 WsgiApp = Callable[..., Iterable[bytes]]
 
@@ -112,6 +115,7 @@ def start_server(
             **env,
             "HOST": LOOPBACK,
             "PORT": str(port),
+            PARENT_PID: str(os.getpid()),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
         }
         with log_path.open("wb") as log:
@@ -145,12 +149,23 @@ def load_factory(spec: str) -> Callable[[Any], WsgiApp]:
     return factory
 
 
+def _die_with_parent() -> None:
+    """A benchmark killed hard must not leave its servers behind: SIGTERM when the parent goes."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    parent = os.environ.get(PARENT_PID)
+    if parent and os.getppid() != int(parent):  # it went before prctl took effect
+        sys.exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The child: production settings, logging and server, with `argv[0]`'s WSGI factory."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         print("usage: python -m bench.servers MODULE:FACTORY", file=sys.stderr)
         return 2
+    _die_with_parent()
     import app as production
     from bot.logging_setup import configure_logging
     from bot.settings import load_settings

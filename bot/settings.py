@@ -60,6 +60,17 @@ class Settings(BaseSettings):
     REMINDER_WORK_END_HOUR: int = Field(default=17, ge=1, le=24)
     REMINDER_ESCALATE_AFTER: int = Field(default=3, ge=1, le=50)
     REMINDER_SWEEP_SECONDS: int = Field(default=60, ge=1, le=3600)
+    # Items one claim takes (a sweep claims again while batches come back full).
+    REMINDER_SWEEP_BATCH: int = Field(default=500, ge=1, le=20000)
+    # A claim is a lease: if the sweeping process dies, the items are re-claimed after this.
+    REMINDER_CLAIM_LEASE_SECONDS: int = Field(default=600, ge=30, le=86400)
+    # A failed send is retried by a sweep at least this much later.
+    REMINDER_RETRY_SECONDS: int = Field(default=300, ge=0, le=86400)
+    # Pacing of DMs: per DM channel (Slack allows ~1/s) and workspace-wide; 0 turns either off.
+    REMINDER_CHANNEL_INTERVAL_SECONDS: float = Field(default=1.0, ge=0, le=60)
+    REMINDER_SENDS_PER_MINUTE: int = Field(default=60, ge=0, le=6000)
+    # How long a users.info answer (time zone, left the workspace) is trusted.
+    REMINDER_USER_REFRESH_HOURS: int = Field(default=24, ge=1, le=720)
 
     @field_validator("SECRET_REPLICATION_LOCATIONS", mode="before")
     @classmethod
@@ -149,6 +160,8 @@ HOW_TO_GET = {
     "(python -m simulators.secret_manager --port 8085)",
     "GCP_PROJECT_ID": "the Google Cloud project that holds the secrets",
     "APP_ENV": "development or production",
+    "FINGERPRINT_KEY": "required in production, the key that fingerprints stored values; generate one with "
+    "python -c 'import secrets; print(secrets.token_hex(32))' and keep it stable",
 }
 
 
@@ -183,4 +196,6 @@ def load_settings(**overrides: object) -> Settings:
             "GCP_PROJECT_ID is not set — production keeps credentials in Google Cloud Secret Manager; "
             "the local development vault is refused when APP_ENV=production"
         )
+    if settings.production and not settings.FINGERPRINT_KEY:
+        raise ConfigError(f"FINGERPRINT_KEY is not set — {HOW_TO_GET['FINGERPRINT_KEY']}")
     return settings

@@ -10,11 +10,11 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.deps import Deps
-from handlers import catalogue_commands, commands, errors, home
+from handlers import catalogue_commands, commands, errors, home, reminders, wizard
 
 # Feature modules: each offers subcommands(deps) for the slash command and register(app, deps)
 # for its own actions and views.
-FEATURES = [catalogue_commands, home]
+FEATURES = [catalogue_commands, home, reminders, wizard]
 
 
 def make_client(token: str | None, base_url: str) -> WebClient:

@@ -34,7 +34,7 @@ TOO_LARGE = (
 NOT_TEXT = "The credential must be text. Paste the value and submit again."
 REGISTRATION_MISSING = (
     "This registration no longer exists in this workspace, so nothing was saved. "
-    "Start the registration again with /codat-register."
+    "Start the registration again."
 )
 PERMISSION_DENIED = (
     "The bot is not allowed to {action} in Secret Manager: it needs the permission `{permission}` "
@@ -50,6 +50,10 @@ UNCONFIRMED = (
     "Secret Manager answered without confirming the new version of secret `{secret_id}` ({problem}). "
     "The credential may not be stored: please submit it again."
 )
+UNRECORDED = (
+    "The credential reached the vault, but the bot could not record where it went. Please submit it again."
+)
+DATABASE_UNAVAILABLE = "The bot could not reach its database, so nothing was saved. Please try again."
 AUTHENTICATION = (
     "The bot could not authenticate to Google Cloud, so nothing was saved. Ask an admin to check "
     "the service account credentials (Application Default Credentials)."
@@ -89,6 +93,14 @@ def out_of_time(code: str = "deadline_exceeded") -> VaultError:
 
 def unconfirmed(secret_id: str, problem: str) -> VaultError:
     return VaultError(UNCONFIRMED.format(secret_id=secret_id, problem=problem), code="unconfirmed_version")
+
+
+def database_unavailable() -> VaultError:
+    return VaultError(DATABASE_UNAVAILABLE, code="database", retryable=True)
+
+
+def unconfirmed_record() -> VaultError:
+    return VaultError(UNRECORDED, code="unrecorded", retryable=True)
 
 
 def development_write_failed(reason: str) -> VaultError:

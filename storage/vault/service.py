@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, and_, bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.logging_setup import in_flight_secrets
 from storage.db import Database
@@ -68,6 +67,8 @@ class _Known:
     current: StoredSecret | None  # ...and it is current on this backend
 
 
+_REF_COLUMNS = ("backend", "resource_name", "version", "created_by", "created_at", "superseded_at")
+# The idempotency read: the registration (team check) and this value's reference, in one query.
 _LOOKUP = (
     select(
         Registration.id,
@@ -87,27 +88,60 @@ _LOOKUP = (
     )
     .where(Registration.id == bindparam("registration_id"), Registration.team_id == bindparam("team_id"))
 )
+# Bind names differ from column names: SQLAlchemy reserves those for the VALUES/SET clause.
 _SAME_FIELD = and_(
-    SecretRef.registration_id == bindparam("b_registration_id"), SecretRef.field == bindparam("b_field")
+    SecretRef.registration_id == bindparam("key_registration_id"), SecretRef.field == bindparam("key_field")
 )
 _SUPERSEDE = (
     update(SecretRef)
     .where(_SAME_FIELD, SecretRef.superseded_at.is_(None))
-    .where(SecretRef.fingerprint != bindparam("b_fingerprint"))
-    .values(superseded_at=bindparam("b_now"))
+    .where(SecretRef.fingerprint != bindparam("key_fingerprint"))
+    .values(superseded_at=bindparam("now"))
     .returning(SecretRef.resource_name, SecretRef.backend)
 )
 _REVIVE = (
     update(SecretRef)
-    .where(_SAME_FIELD, SecretRef.fingerprint == bindparam("b_fingerprint"))
-    .values(
-        {
-            name: bindparam(f"b_{name}")
-            for name in ("backend", "resource_name", "version", "created_by", "created_at", "superseded_at")
-        }
-    )
+    .where(_SAME_FIELD, SecretRef.fingerprint == bindparam("key_fingerprint"))
+    .values({name: bindparam(f"new_{name}") for name in _REF_COLUMNS})
 )
-_INSERT = insert(SecretRef)
+_INSERT = insert(SecretRef).values(
+    {
+        name: bindparam(f"new_{name}")
+        for name in ("registration_id", "team_id", "field", "fingerprint", *_REF_COLUMNS)
+    }
+)
+
+
+class _References:
+    """secret_refs reads and writes for the vault, as SQLAlchemy Core statements on `db`'s engine.
+
+    Core rather than the ORM: these two steps sit on the hot path next to one RPC, and a Core
+    execute of a cached, compiled statement costs a fraction of an ORM unit of work.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self.integrity_error: type[Exception] = IntegrityError
+        self.database_error: type[Exception] = DBAPIError
+
+    def lookup(self, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        with self._db.engine.connect() as connection:
+            row = connection.execute(_LOOKUP, dict(params)).first()
+            connection.rollback()
+        return tuple(row) if row is not None else None
+
+    def record(self, params: Mapping[str, Any], *, exists: bool) -> list[tuple[str, str]]:
+        """One transaction: supersede, then revive or insert. Returns superseded (name, backend)."""
+        connection_options = {"sqlite_begin": "IMMEDIATE"}  # the write lock from the start
+        engine = self._db.engine
+        with engine.connect().execution_options(**connection_options) as connection, connection.begin():
+            superseded = [(row[0], row[1]) for row in connection.execute(_SUPERSEDE, dict(params))]
+            revived = False
+            if exists:
+                revived = connection.execute(_REVIVE, dict(params)).rowcount > 0
+            if not revived:
+                connection.execute(_INSERT, dict(params))
+        return superseded
 
 
 class CredentialVault:
@@ -123,7 +157,7 @@ class CredentialVault:
         disable_previous: bool = False,
     ) -> None:
         self._backend = backend
-        self._db = db
+        self._refs = _References(db)
         self._fingerprinter = fingerprinter
         self._deadline_seconds = deadline_seconds
         self._disable_previous = disable_previous
@@ -150,6 +184,8 @@ class CredentialVault:
         version and supersedes the field's previous reference. Raises VaultError, whose
         message is safe to show and never contains the value.
         """
+        if not isinstance(value, str):
+            raise errors.not_text()
         with in_flight_secrets.track(value):
             payload = _payload(value)
             fingerprint = self._fingerprinter.stored(payload)
@@ -183,19 +219,15 @@ class CredentialVault:
         self._backend.close()
 
     # -- database ------------------------------------------------------------------------------
-    # Core statements built once, on a bare connection: the ORM session and statement building
-    # would cost more than the RPC itself (the target is ≤ 1 ms over AddSecretVersion).
 
     def _lookup(self, team_id: str, registration_id: str, field: str, fingerprint: str) -> _Known:
         """The reference row for this exact value, if any; checks the registration's team."""
-        params = {
-            "team_id": team_id,
-            "registration_id": registration_id,
-            "field": field,
-            "fingerprint": fingerprint,
-        }
-        with self._db.engine.connect() as connection:
-            row = connection.execute(_LOOKUP, params).first()
+        params = {"team_id": team_id, "registration_id": registration_id, "field": field}
+        try:
+            row = self._refs.lookup({**params, "fingerprint": fingerprint})
+        except self._refs.database_error as error:  # carries ids and SQL, never the value
+            logger.error("vault lookup failed: %s", type(error).__name__)
+            raise errors.database_unavailable() from None
         if row is None:
             raise errors.registration_missing()
         _, resource_name, version, backend, superseded_at = row
@@ -220,48 +252,44 @@ class CredentialVault:
         *,
         exists: bool,
     ) -> tuple[StoredSecret, list[str]]:
-        """One transaction: supersede the field's current references, then insert (or revive) this one.
+        """One transaction: supersede the field's current references, then insert this one — or,
+        when the unique (registration, field, fingerprint) row exists (this value is coming back,
+        or was stored by another backend), point that row at the new version.
 
         Returns the stored reference and the resource names of superseded versions of this backend.
         """
         now = utcnow()
-        key = {"b_registration_id": registration_id, "b_field": field, "b_fingerprint": fingerprint}
-        row = {
-            "backend": self.backend,
-            "resource_name": written.resource_name,
-            "version": written.version,
-            "created_by": actor,
-            "created_at": now,
-            "superseded_at": None,
+        params = {
+            "key_registration_id": registration_id,
+            "key_field": field,
+            "key_fingerprint": fingerprint,
+            "now": now,
+            "new_registration_id": registration_id,
+            "new_team_id": team_id,
+            "new_field": field,
+            "new_fingerprint": fingerprint,
+            "new_backend": self.backend,
+            "new_resource_name": written.resource_name,
+            "new_version": written.version,
+            "new_created_by": actor,
+            "new_created_at": now,
+            "new_superseded_at": None,
         }
         try:
-            with self._write_transaction() as connection:
-                superseded = connection.execute(_SUPERSEDE, {**key, "b_now": now}).all()
-                # The unique (registration, field, fingerprint) row may exist already, superseded
-                # (this value is coming back) or from another backend: point it at the new version.
-                revived = (
-                    exists
-                    and connection.execute(
-                        _REVIVE, {**key, **{f"b_{name}": value for name, value in row.items()}}
-                    ).rowcount
-                )
-                if not revived:
-                    connection.execute(
-                        _INSERT,
-                        {
-                            "registration_id": registration_id,
-                            "team_id": team_id,
-                            "field": field,
-                            "fingerprint": fingerprint,
-                            **row,
-                        },
-                    )
-        except IntegrityError:
+            superseded = self._refs.record(params, exists=exists)
+        except self._refs.integrity_error:
+            superseded = None
+        except self._refs.database_error as error:
+            # The version exists without a reference: the user's retry adds a duplicate of the
+            # same value, which is harmless.
+            logger.error("recording %s failed: %s", written.resource_name, type(error).__name__)
+            raise errors.unconfirmed_record() from None
+        if superseded is None:
             # A concurrent store of the same value won the race (double submit): both versions
             # hold the same payload; return the recorded one.
             existing = self._lookup(team_id, registration_id, field, fingerprint).current
             if existing is None:
-                raise
+                raise errors.unconfirmed_record()
             logger.info("concurrent store of %s/%s: kept the first reference", registration_id, field)
             return existing, []
         logger.info(
@@ -276,15 +304,6 @@ class CredentialVault:
             field, self.backend, written.resource_name, written.version, display(fingerprint), created=True
         )
         return stored, [name for name, backend in superseded if backend == self.backend]
-
-    @contextmanager
-    def _write_transaction(self) -> Iterator[Connection]:
-        with self._db.engine.connect() as connection:
-            if self._db.dialect == "sqlite":
-                # Take SQLite's write lock at BEGIN (see storage.db): no upgrade-from-read deadlock.
-                connection.execution_options(sqlite_begin="IMMEDIATE")
-            with connection.begin():
-                yield connection
 
     # -- previous versions -----------------------------------------------------------------------
 
@@ -301,10 +320,8 @@ class CredentialVault:
                 logger.info("disabled previous version %s", resource_name)
 
 
-def _payload(value: object) -> bytes:
+def _payload(value: str) -> bytes:
     """The bytes to store, validated before any backend call."""
-    if not isinstance(value, str):
-        raise errors.not_text()
     if not value.strip():
         raise errors.empty_value()
     payload = value.encode()

@@ -1,0 +1,379 @@
+"""Steps 2–5 of the registration wizard, one builder each, all rendered from a Snapshot.
+
+Secret inputs are never pre-filled: a stored field shows only its fingerprint. Saved non-secret
+answers (mailbox, agreements, owners, due dates, ticked items) are pre-filled on resume.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    DividerBlock,
+    EmailInputElement,
+    PlainTextInputElement,
+    UserSelectElement,
+)
+
+from bot.catalogue import UNKNOWN, CredentialField
+from bot.checklist import Phase
+from bot.credentials import JSON_FIELD
+from bot.ids import EDITABLE_STEPS, ActionId, BlockId, Metadata, Step, credential_block
+from bot.texts import wizard as t
+from bot.views.wizard import (
+    TEXT_INPUT_MAX,
+    Snapshot,
+    assignment_blocks,
+    checkbox_blocks,
+    clip,
+    context,
+    input_block,
+    modal,
+    radio,
+    section,
+    step_header,
+)
+
+DETAILS_MAX = 2000
+WHERE_MAX = 300
+MAILBOX_MAX = 254
+# Registration checkboxes that are answers, not checklist items.
+PORTAL_ACCOUNT = "portal_account"
+STEP_PHASES = {
+    Step.prerequisites: Phase.prerequisites,
+    Step.registration: Phase.registration,
+    Step.credentials: Phase.credentials,
+}
+
+
+def step_view(snapshot: Snapshot, step: Step, *, editing: bool = False) -> dict[str, Any]:
+    """The modal for `step` of this registration (step 1 is bot.views.wizard.picker_view)."""
+    builders = {
+        Step.prerequisites: prerequisites_view,
+        Step.registration: registration_view,
+        Step.credentials: credentials_view,
+    }
+    if step in builders:
+        return builders[step](snapshot, editing=editing)
+    return summary_view(snapshot)
+
+
+def _metadata(snapshot: Snapshot, step: Step, editing: bool) -> Metadata:
+    return Metadata(step, snapshot.registration_id, editing)
+
+
+def _submit(editing: bool, default: str = t.SUBMIT_NEXT) -> str:
+    return t.SUBMIT_SAVE if editing else default
+
+
+def assignment_defaults(snapshot: Snapshot, step: Step) -> tuple[str, date | None]:
+    """The owner and due date to pre-fill: saved answers, else the open items', else the viewer."""
+    saved = snapshot.answers.get("assignments", {}).get(step.value, {})
+    open_items = [i for i in snapshot.items_of(STEP_PHASES[step]) if i.status == "todo"]
+    owner = saved.get("owner") or next((i.owner for i in open_items if i.owner), None) or snapshot.user_id
+    raw_due = saved.get("due")
+    due = date.fromisoformat(raw_due) if raw_due else next((i.due for i in open_items if i.due), None)
+    return owner, due
+
+
+def prerequisites_view(snapshot: Snapshot, *, editing: bool = False) -> dict[str, Any]:
+    answers = snapshot.answers.get("prerequisites", {})
+    name = snapshot.platform.name
+    details = PlainTextInputElement(
+        action_id=ActionId.agreements_details.value,
+        multiline=True,
+        max_length=DETAILS_MAX,
+        initial_value=answers.get("details") or None,
+    )
+    where = PlainTextInputElement(
+        action_id=ActionId.vault_where.value,
+        max_length=WHERE_MAX,
+        initial_value=answers.get("vault_where") or None,
+    )
+    vault = answers.get("vault") or ("approved" if snapshot.done("vault_approved") else None)
+    blocks: list[Block] = [
+        *step_header(snapshot, Step.prerequisites, editing),
+        section(t.PREREQ_INTRO),
+        input_block(
+            BlockId.agreements,
+            t.AGREEMENTS_LABEL.format(name=name),
+            radio(ActionId.agreements.value, t.AGREEMENTS_OPTIONS, answers.get("agreements")),
+        ),
+        input_block(
+            BlockId.agreements_details,
+            t.AGREEMENTS_DETAILS_LABEL,
+            details,
+            hint=t.AGREEMENTS_DETAILS_HINT,
+            optional=True,
+        ),
+        input_block(
+            BlockId.relationship_owner,
+            t.RELATIONSHIP_OWNER_LABEL,
+            UserSelectElement(
+                action_id=ActionId.relationship_owner.value, initial_user=answers.get("relationship_owner")
+            ),
+            optional=True,
+        ),
+        *checkbox_blocks(
+            BlockId.contacted,
+            ActionId.contacted.value,
+            t.CONTACTED_LABEL,
+            [("contacted", t.CONTACTED_OPTION)],
+            {"contacted"} if snapshot.done("contact_owner") else set(),
+        ),
+        input_block(
+            BlockId.vault_status, t.VAULT_LABEL, radio(ActionId.vault_status.value, t.VAULT_OPTIONS, vault)
+        ),
+        input_block(
+            BlockId.vault_where,
+            t.VAULT_WHERE_LABEL,
+            where,
+            hint=t.VAULT_WHERE_HINT.format(location=snapshot.vault_label),
+            optional=True,
+        ),
+        DividerBlock(),
+        *assignment_blocks(Step.prerequisites, *assignment_defaults(snapshot, Step.prerequisites)),
+    ]
+    return modal(
+        title=t.TITLE_STEPS[Step.prerequisites],
+        blocks=blocks,
+        metadata=_metadata(snapshot, Step.prerequisites, editing),
+        submit=_submit(editing),
+    )
+
+
+def mailbox_applies(snapshot: Snapshot) -> bool:
+    """The mailbox question is asked when someone registers with the platform (or may have to)."""
+    return snapshot.item("register_generic_mailbox") is not None
+
+
+def registration_choices(snapshot: Snapshot) -> list[tuple[str, str]]:
+    choices = [("review_requirements", t.CHECK_REVIEWED), ("engage_specialist", t.CHECK_SPECIALIST)]
+    if mailbox_applies(snapshot):
+        choices.append((PORTAL_ACCOUNT, t.CHECK_PORTAL))
+    base = {"review_requirements", "engage_specialist", "register_generic_mailbox"}
+    choices += [(i.key, i.title) for i in snapshot.items_of(Phase.registration) if i.key not in base]
+    return choices
+
+
+def registration_view(snapshot: Snapshot, *, editing: bool = False) -> dict[str, Any]:
+    platform, environment = snapshot.platform, snapshot.environment
+    answers = snapshot.answers.get("registration", {})
+    blocks: list[Block] = [*step_header(snapshot, Step.registration, editing)]
+    if mailbox_applies(snapshot):
+        blocks.append(section(t.REGISTRATION_INTRO.format(name=platform.name)))
+        required = platform.requires_generic_mailbox
+        hint = t.MAILBOX_HINT_REQUIRED.format(name=platform.name) if required else t.MAILBOX_HINT
+        mailbox = EmailInputElement(
+            action_id=ActionId.mailbox.value,
+            initial_value=answers.get("mailbox") or None,
+            placeholder=t.MAILBOX_PLACEHOLDER,
+        )
+        label = t.MAILBOX_LABEL.format(name=platform.name)
+        blocks.append(input_block(BlockId.mailbox, label, mailbox, hint=hint, optional=not required))
+    else:
+        blocks.append(section(t.REGISTRATION_NOT_NEEDED.format(name=platform.name)))
+    uri = platform.redirect_uri_for(environment)
+    if uri == UNKNOWN:
+        blocks.append(section(t.REDIRECT_URI_UNKNOWN.format(environment=environment), BlockId.redirect_uri))
+    elif uri:
+        text = t.REDIRECT_URI.format(environment=environment, name=platform.name, uri=uri)
+        blocks.append(section(text, BlockId.redirect_uri))
+    checked = {i.key for i in snapshot.items_of(Phase.registration) if i.status == "done"}
+    if answers.get(PORTAL_ACCOUNT):
+        checked.add(PORTAL_ACCOUNT)
+    blocks += checkbox_blocks(
+        BlockId.registration_checks,
+        ActionId.registration_checks.value,
+        t.REGISTRATION_CHECKS_LABEL,
+        registration_choices(snapshot),
+        checked,
+    )
+    blocks += [
+        DividerBlock(),
+        *assignment_blocks(Step.registration, *assignment_defaults(snapshot, Step.registration)),
+    ]
+    return modal(
+        title=t.TITLE_STEPS[Step.registration],
+        blocks=blocks,
+        metadata=_metadata(snapshot, Step.registration, editing),
+        submit=_submit(editing),
+    )
+
+
+def credential_choices(snapshot: Snapshot) -> list[tuple[str, str]]:
+    """Ticked credential-phase items: the platform's extras, and 'found out' when the docs are silent."""
+    choices = [
+        (i.key, i.title) for i in snapshot.items_of(Phase.credentials) if i.key != "retrieve_credentials"
+    ]
+    if not snapshot.platform.credentials_known:
+        choices.insert(0, ("retrieve_credentials", t.CHECK_FOUND_OUT))
+    return choices
+
+
+def stored_for(snapshot: Snapshot, credential: CredentialField) -> str | None:
+    """The fingerprint already stored for this field (the shared JSON payload, or its own)."""
+    key = JSON_FIELD if snapshot.platform.store_as_json else credential.key
+    ref = snapshot.stored_field(key)
+    return ref.fingerprint if ref else None
+
+
+def credential_input(snapshot: Snapshot, credential: CredentialField) -> Block:
+    fingerprint = stored_for(snapshot, credential)
+    hints = []
+    if fingerprint:
+        hints.append(t.CREDENTIALS_STORED_HINT.format(fingerprint=fingerprint))
+    if credential.hint:
+        hints.append(credential.hint)
+    if credential.codat_field:
+        hints.append(t.CREDENTIALS_CODAT_FIELD.format(codat_field=credential.codat_field))
+    label = credential.label + (t.CREDENTIALS_SECRET_SUFFIX if credential.secret else "")
+    # Never an initial_value: what was typed must not come back from Slack's servers.
+    element = PlainTextInputElement(action_id=ActionId.credential.value, max_length=TEXT_INPUT_MAX)
+    optional = not credential.required or fingerprint is not None
+    return input_block(
+        credential_block(credential.key), label, element, hint=" ".join(hints), optional=optional
+    )
+
+
+def credentials_view(snapshot: Snapshot, *, editing: bool = False) -> dict[str, Any]:
+    platform = snapshot.platform
+    blocks: list[Block] = [*step_header(snapshot, Step.credentials, editing)]
+    if platform.credentials_required:
+        intro = t.CREDENTIALS_INTRO.format(
+            environment=snapshot.environment, name=platform.name, location=snapshot.vault_label
+        )
+        blocks.append(section(intro, BlockId.credentials_intro))
+        if snapshot.vault_development_only:
+            blocks.append(context(t.CREDENTIALS_DEV_VAULT))
+        blocks += [credential_input(snapshot, credential) for credential in platform.credential_fields]
+    else:
+        reason = platform.no_credentials_reason or ""
+        blocks.append(
+            section(t.CREDENTIALS_NONE.format(name=platform.name, reason=reason), BlockId.credentials_intro)
+        )
+    choices = credential_choices(snapshot)
+    if choices:
+        checked = {i.key for i in snapshot.items_of(Phase.credentials) if i.status == "done"}
+        blocks += checkbox_blocks(
+            BlockId.credential_checks,
+            ActionId.credential_checks.value,
+            t.CREDENTIALS_CHECKS_LABEL,
+            choices,
+            checked,
+        )
+        blocks += [
+            DividerBlock(),
+            *assignment_blocks(Step.credentials, *assignment_defaults(snapshot, Step.credentials)),
+        ]
+    submit = t.SUBMIT_CREDENTIALS if platform.credentials_required else t.SUBMIT_NEXT
+    return modal(
+        title=t.TITLE_STEPS[Step.credentials],
+        blocks=blocks,
+        metadata=_metadata(snapshot, Step.credentials, editing),
+        submit=_submit(editing, submit),
+    )
+
+
+def stored_names(snapshot: Snapshot, field: str) -> str:
+    """What a stored reference holds, in the platform's words (never the value)."""
+    platform = snapshot.platform
+    if field == JSON_FIELD and platform.store_as_json:
+        return " + ".join(f.label for f in platform.credential_fields)
+    try:
+        return platform.label_for(field)
+    except KeyError:
+        return field
+
+
+def summary_text(snapshot: Snapshot) -> str:
+    platform, environment = snapshot.platform, snapshot.environment
+    if not snapshot.open_items:
+        return t.SUMMARY_COMPLETE.format(name=platform.name, environment=environment)
+    return t.SUMMARY_OPEN.format(name=platform.name, environment=environment, count=len(snapshot.open_items))
+
+
+def stored_text(snapshot: Snapshot) -> str:
+    platform = snapshot.platform
+    if not platform.credentials_required:
+        return t.SUMMARY_NO_CREDENTIALS.format(reason=platform.no_credentials_reason or "")
+    if not snapshot.stored:
+        return t.SUMMARY_NOTHING_STORED
+    lines = "\n".join(
+        t.SUMMARY_STORED_LINE.format(
+            fields=stored_names(snapshot, ref.field),
+            fingerprint=ref.fingerprint,
+            resource=ref.resource_name,
+            version=ref.version,
+        )
+        for ref in snapshot.stored
+    )
+    location = snapshot.vault_label + (t.SUMMARY_DEV_ONLY if snapshot.vault_development_only else "")
+    return t.SUMMARY_STORED.format(location=location, lines=lines)
+
+
+def remaining_text(snapshot: Snapshot) -> str:
+    if not snapshot.open_items:
+        return t.SUMMARY_ALL_DONE
+    lines = "\n".join(
+        t.SUMMARY_REMAINING_LINE.format(
+            title=item.title,
+            owner=item.owner or snapshot.user_id,
+            due=t.SUMMARY_DUE.format(date=item.due.isoformat()) if item.due else "",
+        )
+        for item in snapshot.open_items
+    )
+    return t.SUMMARY_REMAINING.format(lines=lines)
+
+
+def next_text(snapshot: Snapshot) -> str:
+    platform = snapshot.platform
+    template = t.SUMMARY_NEXT if platform.credentials_required else t.SUMMARY_NEXT_NO_CREDENTIALS
+    text = template.format(path=platform.portal_path)
+    if platform.portal_link:
+        text += "\n" + t.SUMMARY_PORTAL_LINK.format(url=platform.portal_link)
+    return text
+
+
+def summary_view(snapshot: Snapshot) -> dict[str, Any]:
+    buttons = [
+        ButtonElement(
+            text=clip(t.EDIT_BUTTONS[step.value], 75),
+            action_id=f"{ActionId.edit_step}_{step.value}",
+            value=step.value,
+        )
+        for step in EDITABLE_STEPS
+    ]
+    blocks: list[Block] = [
+        *step_header(snapshot, Step.summary, False)[:1],
+        section(summary_text(snapshot), BlockId.notice),
+        section(stored_text(snapshot), BlockId.stored),
+        section(remaining_text(snapshot), BlockId.remaining),
+        section(next_text(snapshot), BlockId.next_action),
+        ActionsBlock(block_id=BlockId.edit, elements=buttons),
+    ]
+    return modal(
+        title=t.TITLE_STEPS[Step.summary],
+        blocks=blocks,
+        metadata=_metadata(snapshot, Step.summary, False),
+        close=t.CLOSE_DONE,
+    )
+
+
+def dm_message(snapshot: Snapshot) -> tuple[str, list[dict[str, Any]]]:
+    """The confirmation DM at the end: state, what was stored where (never a value), next action."""
+    platform = snapshot.platform
+    count = len(snapshot.open_items)
+    state = t.DM_COMPLETE if not count else t.DM_OPEN.format(count=count)
+    text = t.DM_TEXT.format(name=platform.name, environment=snapshot.environment, state=state)
+    blocks = [
+        section(summary_text(snapshot)).to_dict(),
+        section(stored_text(snapshot)).to_dict(),
+        section(remaining_text(snapshot)).to_dict(),
+        section(next_text(snapshot)).to_dict(),
+    ]
+    return text, blocks

@@ -1,0 +1,212 @@
+"""Follow-ups: the digest's buttons, and `remind`, `snooze` and `done` for people who prefer typing.
+
+Buttons ack at once; the work (and every Slack call) happens in deps.background after the ack.
+The message is updated in place ("done ✓" / "snoozed until …"); refusals are ephemeral.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk.errors import SlackApiError
+
+from bot.catalogue import ENVIRONMENTS, Platform
+from bot.deps import Deps
+from bot.platform_lookup import resolve_platform
+from bot.reminders import actions
+from bot.reminders.actions import ActionResult, Outcome
+from bot.reminders.policy import SnoozeError, parse_snooze
+from bot.texts import reminders as t
+from bot.views.common import message, section
+from bot.views.reminders import SNOOZE_CHOICES, ActionId, remind_message, updated_message, when_text
+from handlers.commands import CommandContext, Subcommand
+
+logger = logging.getLogger("codat_register.reminders")
+
+
+def _reply(text: str) -> dict[str, Any]:
+    return message(text, [section(text)])
+
+
+def refusal_text(result: ActionResult) -> str:
+    item = result.item
+    owner = f"<@{item.owner_user_id}>" if item and item.owner_user_id else t.NO_OWNER
+    creator = f"<@{item.created_by}>" if item else t.NO_OWNER
+    return t.REFUSAL.format(owner=owner, creator=creator)
+
+
+# --- buttons ----------------------------------------------------------------------------------
+def handle_click(deps: Deps, body: dict[str, Any]) -> None:
+    """After the ack: apply Done/Snooze, then update the DM in place, or refuse ephemerally."""
+    action = body["actions"][0]
+    action_id = ActionId(action["action_id"])
+    item_id = int(action.get("value") or 0)
+    user_id = body["user"]["id"]
+    team_id = (body.get("team") or {}).get("id") or body["user"].get("team_id") or ""
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    original = body.get("message") or {}
+    ts = container.get("message_ts") or original.get("ts")
+    if action_id is ActionId.open_checklist:
+        _open_checklist(deps, body, team_id, user_id, item_id, channel)
+        return
+    if action_id is ActionId.done:
+        result = actions.mark_done(deps, team_id=team_id, user_id=user_id, item_id=item_id)
+    else:
+        choice = SNOOZE_CHOICES[action_id]
+        result = actions.snooze_item(deps, team_id=team_id, user_id=user_id, item_id=item_id, choice=choice)
+    status = _status_line(result, user_id)
+    if status is None:
+        text = refusal_text(result) if result.outcome is Outcome.refused else t.ITEM_GONE
+        _ephemeral(deps, channel, user_id, text)
+        return
+    if channel and ts and original.get("blocks"):
+        deps.client.chat_update(  # type: ignore[union-attr]
+            channel=channel, ts=ts, **updated_message(original["blocks"], item_id, status)
+        )
+
+
+def _status_line(result: ActionResult, user_id: str) -> str | None:
+    """What the item shows in place of its buttons, or None when nothing changed for this person."""
+    if result.outcome is Outcome.done:
+        return t.ITEM_DONE.format(user=user_id)
+    if result.outcome is Outcome.snoozed and result.until and result.tz:
+        return t.ITEM_SNOOZED.format(when=when_text(result.until, result.tz), user=user_id)
+    if result.outcome is Outcome.already and result.item:
+        return t.ITEM_ALREADY_CLOSED.format(status=result.item.status)
+    if result.outcome is Outcome.closed and result.item:
+        return t.ITEM_REGISTRATION_CLOSED.format(status=result.item.registration_status)
+    return None
+
+
+def _ephemeral(deps: Deps, channel: str | None, user_id: str, text: str) -> None:
+    if channel and deps.client is not None:
+        deps.client.chat_postEphemeral(channel=channel, user=user_id, **_reply(text))
+
+
+def _open_checklist(
+    deps: Deps, body: dict[str, Any], team_id: str, user_id: str, item_id: int, channel: str | None
+) -> None:
+    target = actions.checklist_target(deps, team_id, item_id)
+    try:
+        from bot.wizard.flow import open_registration
+    except ImportError:
+        open_registration = None
+    if target is None or open_registration is None:
+        _ephemeral(deps, channel, user_id, t.ITEM_GONE if target is None else t.OPEN_UNAVAILABLE)
+        return
+    registration_id, step = target
+    try:
+        open_registration(
+            deps,
+            team_id=team_id,
+            user_id=user_id,
+            trigger_id=body.get("trigger_id"),
+            registration_id=registration_id,
+            step=step,
+        )
+    except SlackApiError as error:  # e.g. expired_trigger_id: say so rather than fail silently
+        logger.warning("opening the checklist failed: %s", error.response.get("error"))
+        _ephemeral(deps, channel, user_id, t.OPEN_UNAVAILABLE)
+
+
+# --- slash subcommands -------------------------------------------------------------------------
+def show_reminders(ctx: CommandContext) -> dict[str, Any]:
+    deps, settings = ctx.deps, ctx.deps.settings
+    lines, keys, tz = actions.open_items(deps, team_id=ctx.team_id, user_id=ctx.user_id)
+    return remind_message(
+        lines,
+        tz=tz,
+        start_hour=settings.REMINDER_WORK_START_HOUR,
+        end_hour=settings.REMINDER_WORK_END_HOUR,
+        repeat_days=settings.REMINDER_REPEAT_BUSINESS_DAYS,
+        keys=keys,
+    )
+
+
+def snooze_command(ctx: CommandContext) -> dict[str, Any]:
+    """`snooze <platform> <1d|1w|until YYYY-MM-DD>`."""
+    args = list(ctx.args)
+    split = 2 if len(args) >= 3 and args[-2].lower() == "until" else 1
+    if len(args) <= split:
+        return _reply(t.SNOOZE_USAGE)
+    try:
+        choice = parse_snooze(args[-split:])
+    except SnoozeError:
+        return _reply(t.SNOOZE_BAD_WHEN.format(when=" ".join(args[-split:])[:40]))
+    resolved = resolve_platform(ctx.deps.catalogue, " ".join(args[:-split]))
+    if resolved.platform is None:
+        return _reply(resolved.problem or t.SNOOZE_USAGE)
+    platform = resolved.platform
+    result = actions.snooze_platform(
+        ctx.deps, team_id=ctx.team_id, user_id=ctx.user_id, platform=platform, choice=choice
+    )
+    if result.outcome is Outcome.snoozed and result.until and result.tz:
+        when = when_text(result.until, result.tz)
+        return _reply(t.SNOOZED_PLATFORM.format(count=result.count, platform=platform.name, when=when))
+    return _reply(_problem(result, platform, " ".join(args[-split:])))
+
+
+def done_command(ctx: CommandContext) -> dict[str, Any]:
+    """`done <platform> <step> [sandbox|production]`."""
+    args = list(ctx.args)
+    environment = args.pop().lower() if args and args[-1].lower() in ENVIRONMENTS else None
+    if len(args) < 2:
+        return _reply(t.DONE_USAGE)
+    platform, word = None, ""
+    for cut in range(len(args) - 1, 0, -1):  # the longest leading words that name a platform
+        resolved = resolve_platform(ctx.deps.catalogue, " ".join(args[:cut]))
+        if resolved.platform is not None:
+            platform, word = resolved.platform, " ".join(args[cut:])
+            break
+    if platform is None:
+        return _reply(resolve_platform(ctx.deps.catalogue, args[0]).problem or t.DONE_USAGE)
+    result = actions.done_by_word(
+        ctx.deps,
+        team_id=ctx.team_id,
+        user_id=ctx.user_id,
+        platform=platform,
+        word=word,
+        environment=environment,
+    )
+    if result.outcome is Outcome.done and result.item:
+        item = result.item
+        return _reply(
+            t.DONE_MARKED.format(title=item.title, platform=item.platform_name, environment=item.environment)
+        )
+    return _reply(_problem(result, platform, word))
+
+
+def _problem(result: ActionResult, platform: Platform, word: str) -> str:
+    item, keys = result.item, ", ".join(f"`{key}`" for key in result.options) or "—"
+    texts = {
+        Outcome.refused: refusal_text(result) if item else t.REFUSAL_PLATFORM.format(platform=platform.name),
+        Outcome.no_registration: t.NO_REGISTRATION.format(platform=platform.name),
+        Outcome.nothing_open: t.NOTHING_OPEN.format(platform=platform.name),
+        Outcome.bad_when: t.SNOOZE_BAD_WHEN.format(when=word[:40]),
+        Outcome.unknown_item: t.DONE_UNKNOWN_ITEM.format(platform=platform.name, word=word[:40], keys=keys),
+        Outcome.ambiguous: t.DONE_AMBIGUOUS.format(word=word[:40], platform=platform.name),
+        Outcome.already: t.DONE_ALREADY.format(
+            title=item.title if item else word, platform=platform.name, status=item.status if item else ""
+        ),
+        Outcome.closed: t.NO_REGISTRATION.format(platform=platform.name),
+        Outcome.missing: t.ITEM_GONE,
+    }
+    return texts.get(result.outcome, t.ITEM_GONE)
+
+
+def subcommands(deps: Deps) -> dict[str, Subcommand]:
+    return {"remind": show_reminders, "snooze": snooze_command, "done": done_command}
+
+
+def register(app: App, deps: Deps) -> None:
+    """The digest's four buttons: ack now, act in the background."""
+
+    def on_click(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        deps.background.submit(handle_click, deps, body)
+
+    for action_id in ActionId:
+        app.action(action_id.value)(on_click)

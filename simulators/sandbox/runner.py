@@ -1,0 +1,256 @@
+"""Sandbox mode: the real bot plus a local Slack (the Web API stand-in and a page to click through).
+
+Everything listens on 127.0.0.1 only: the page has no sign-in, so anyone who can reach it can act
+as any simulated user. The bot is the production composition (app.build_runtime: the same Bolt
+app, handlers, storage, scheduler and vault); only its Slack is local, reached through
+SLACK_API_URL, and every click reaches it as a request signed with a secret made for this run.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import secrets
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from socketserver import ThreadingMixIn
+from types import FrameType
+from typing import IO, Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from bot.clock import Clock
+from bot.settings import ConfigError, Settings, load_settings
+from simulators.sandbox.page_server import PageServer
+from simulators.slack.events_client import SlackEventsClient
+from simulators.slack.state import SlackWorkspace
+from simulators.slack.web_api import SlackWebApi, loopback_host
+
+logger = logging.getLogger("codat_register.sandbox")
+
+LOOPBACK = "127.0.0.1"
+_SLACK_SETTINGS = {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"}
+
+
+class SandboxError(Exception):
+    """The sandbox cannot start; the message is printable as is."""
+
+
+def sandbox_host(settings: Settings, host: str | None = None) -> str:
+    """The address to listen on: `host`, else HOST when it was set explicitly, else 127.0.0.1.
+
+    Raises SandboxError for anything but loopback (HOST=0.0.0.0 would expose the page).
+    """
+    wanted = host or (settings.HOST if "HOST" in settings.model_fields_set else LOOPBACK)
+    try:
+        return loopback_host(wanted)
+    except ValueError:
+        raise SandboxError(
+            f"the sandbox listens on 127.0.0.1 only, not {wanted!r}: it has no sign-in, so anyone who "
+            "could reach it could act as any simulated user — unset HOST (or set HOST=127.0.0.1)"
+        ) from None
+
+
+def sandbox_problem(settings: Settings) -> str | None:
+    """Why these settings must not start a sandbox, or None."""
+    if settings.production:
+        return (
+            "no Slack credentials are set, and the local sandbox refuses to run with "
+            "APP_ENV=production — set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)"
+        )
+    return None
+
+
+def bot_settings(settings: Settings, bot_token: str, signing_secret: str, api_url: str) -> Settings:
+    """The user's settings (database, vault, scheduler…) with Slack pointed at the local stand-in."""
+    kept = settings.model_dump(exclude=_SLACK_SETTINGS)
+    return load_settings(
+        **kept, SLACK_BOT_TOKEN=bot_token, SLACK_SIGNING_SECRET=signing_secret, SLACK_API_URL=api_url
+    )
+
+
+def secrets_destination(settings: Settings, vault_label: str) -> str:
+    """Where credentials typed into the page end up, for the start-up line and the page notice."""
+    if not settings.GCP_PROJECT_ID:
+        return "the development vault — development only"
+    if settings.SECRET_MANAGER_ENDPOINT:
+        return f"the Secret Manager emulator at {settings.SECRET_MANAGER_ENDPOINT} — development only"
+    return vault_label
+
+
+class _QuietWsgiHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: request lines are noise here, and bodies carry what people type."""
+
+
+class _ThreadingWsgiServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _BotServer:
+    """The bot's WSGI app (POST /slack/events, GET /healthz) on a free loopback port."""
+
+    def __init__(self, wsgi: Callable[..., Any], host: str) -> None:
+        self._server = make_server(
+            host, 0, wsgi, server_class=_ThreadingWsgiServer, handler_class=_QuietWsgiHandler
+        )
+        self.url = f"http://{host}:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-bot", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+class Sandbox:
+    """The stand-in, the bot and the page, started together (`start()`) and stopped together."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings
+        self.host = sandbox_host(settings, host)
+        self.port = settings.SANDBOX_PORT if port is None else port
+        self.clock = clock or Clock()
+        self.fallback_from: int | None = None  # the wanted port, when it was taken
+        self.api: SlackWebApi | None = None
+        self.deps: Any = None
+        self.app: Any = None
+        self.events: SlackEventsClient | None = None
+        self.page: PageServer | None = None
+        self._bot: _BotServer | None = None
+
+    @property
+    def url(self) -> str:
+        if self.page is None:
+            raise RuntimeError("the sandbox is not running")
+        return self.page.url
+
+    def start(self) -> Sandbox:
+        from app import build_runtime  # the composition root; imported late (it imports this package)
+        from handlers.http import SLACK_PATH, make_wsgi_app
+
+        try:
+            # Message times follow the bot's clock, so "advance 1 day" shows on the page too.
+            clock = self.clock
+            workspace = SlackWorkspace(clock=lambda: clock.now().timestamp())
+            token = f"xoxb-sandbox-{secrets.token_hex(12)}"
+            self.api = SlackWebApi(token, host=self.host, workspace=workspace).start()
+            signing_secret = secrets.token_hex(32)  # per run: nothing outside this process knows it
+            settings = bot_settings(self.settings, token, signing_secret, self.api.url)
+            self.deps, self.app = build_runtime(settings, clock=clock)
+            self._bot = _BotServer(make_wsgi_app(self.app, self.deps.db), self.host)
+            self.events = SlackEventsClient(self._bot.url + SLACK_PATH, signing_secret, web_api=self.api)
+            notice = secrets_destination(self.settings, self.deps.vault.location_label)
+            self.page = self._start_page(notice)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_page(self, notice: str) -> PageServer:
+        assert self.api is not None and self.events is not None
+        page = PageServer(self.api, self.events, self.deps, host=self.host, secrets_notice=notice)
+        try:
+            return page.start(self.port)
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE or self.port == 0:
+                raise
+        self.fallback_from = self.port
+        return page.start(0)
+
+    def stop(self) -> None:
+        """Stop the page first (no new clicks), then the bot, then the stand-in; safe to repeat."""
+        page, self.page = self.page, None
+        if page is not None:
+            page.stop()
+        bot, self._bot = self._bot, None
+        if bot is not None:
+            bot.stop()
+        deps, self.deps = self.deps, None
+        if deps is not None:
+            from app import shutdown
+
+            deps.background.wait_idle(5)
+            shutdown(deps)
+        api, self.api = self.api, None
+        if api is not None:
+            api.stop()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def run_sandbox(
+    settings: Settings,
+    *,
+    stop: threading.Event | None = None,
+    out: IO[str] | None = None,
+    err: IO[str] | None = None,
+) -> int:
+    """Start the sandbox, print its URL, serve until Ctrl-C / SIGTERM (or `stop`). Exit status."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        problem = sandbox_problem(settings)
+        if problem:
+            raise SandboxError(problem)
+        sandbox = Sandbox(settings).start()
+    except (SandboxError, ConfigError) as error:
+        print(f"codat-register sandbox cannot start: {error}", file=err, flush=True)
+        return 2
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        print(f"codat-register sandbox cannot start: could not listen on 127.0.0.1 ({reason})", file=err)
+        return 2
+    stop = stop or threading.Event()
+    previous = _on_signals(stop)
+    try:
+        if sandbox.fallback_from is not None:
+            print(
+                f"codat-register sandbox: port {sandbox.fallback_from} is taken "
+                f"(set SANDBOX_PORT to choose another); using {sandbox.page.port if sandbox.page else '?'}",
+                file=out,
+            )
+        destination = secrets_destination(settings, sandbox.deps.vault.location_label)
+        print(
+            f"codat-register sandbox: open {sandbox.url}/ (Slack simulator; secrets go to {destination})",
+            file=out,
+            flush=True,
+        )
+        print("codat-register sandbox: press Ctrl-C to stop", file=out, flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        _restore_signals(previous)
+        sandbox.stop()
+    print("codat-register sandbox: stopped", file=out, flush=True)
+    return 0
+
+
+_Handler = Callable[[int, FrameType | None], Any] | int | None
+
+
+def _on_signals(stop: threading.Event) -> dict[int, _Handler]:
+    """Ctrl-C and SIGTERM set `stop` (only the main thread may install signal handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous: dict[int, _Handler] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    return previous
+
+
+def _restore_signals(previous: dict[int, _Handler]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)

@@ -1,0 +1,255 @@
+"""The reminder sweep's queries: claim due items as leases, then advance or release them.
+
+A claim moves each due item's `next_reminder_at` to the end of a lease and stamps it with the
+sweep's `claim_token`, in one short transaction:
+
+- PostgreSQL: `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING …`. SKIP LOCKED
+  means a claim never waits for (nor takes) a row another transaction holds; a transaction-level
+  advisory lock makes concurrent claims take turns, so two replicas never split one owner's items;
+- SQLite: the same statement inside `write_session()` (BEGIN IMMEDIATE), which serializes claims.
+
+The due scan reads the partial index `ix_checklist_items_due` (status 'todo', ordered by
+next_reminder_at), so a claim costs what is due, not the size of the table. A sweep that dies after
+claiming leaves the lease to expire: the items are then due again and a later sweep claims them.
+Every write after the claim is guarded by the token, so a sweep that lost its lease changes nothing.
+Nothing here talks to Slack: callers send between `claim_due` and `mark_sent`/`release`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, Select, bindparam, literal_column, select, text, update
+from sqlalchemy.orm import Session
+
+from storage.db import Database
+from storage.models import AuditEvent, ChecklistItem, Registration
+
+ITEMS = ChecklistItem.__table__
+REGISTRATIONS = Registration.__table__
+# Inlined, not bound: a partial index is only usable when the query repeats its predicate literally.
+_OPEN = literal_column("'todo'")
+_ACTIVE = "in_progress"
+SYSTEM_ACTOR = "codat-register"
+CLAIM_LOCK = "codat-register:reminder-claims:"  # + the schema: one lock per deployment
+_RETURNED = (
+    "id",
+    "team_id",
+    "registration_id",
+    "item_key",
+    "owner_user_id",
+    "due_date",
+    "status",
+    "snoozed_until",
+    "reminder_count",
+    "escalated_at",
+)
+
+
+@dataclass(frozen=True)
+class ClaimedItem:
+    """A due item this sweep holds the lease on, with what the digest needs of its registration."""
+
+    id: int
+    team_id: str
+    registration_id: str
+    item_key: str
+    owner_user_id: str | None
+    due_date: date | None
+    status: str
+    snoozed_until: datetime | None
+    reminder_count: int
+    escalated_at: datetime | None
+    platform: str
+    environment: str
+    registration_status: str
+    created_by: str
+
+    @property
+    def recipient(self) -> str:
+        """Who is reminded: the owner, or the registration's creator for an unassigned item."""
+        return self.owner_user_id or self.created_by
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One item whose reminder Slack accepted, and its next reminder."""
+
+    item_id: int
+    next_reminder_at: datetime
+    reassigned_to: str | None = None  # the owner left: the item now belongs to this person
+
+
+def due_scan(
+    now: datetime, limit: int | None = None, *, skip_locked: bool, owners: Iterable[str] = ()
+) -> Select[Any]:
+    """Ids of open items due at `now`, oldest first, through the partial index; with `owners`,
+    only (all of) theirs."""
+    due = ITEMS.alias("due")
+    query = select(due.c.id).where(due.c.status == _OPEN, due.c.next_reminder_at <= now)
+    wanted = sorted(set(owners))
+    if wanted:
+        query = query.where(due.c.owner_user_id.in_(wanted))
+    else:
+        query = query.order_by(due.c.next_reminder_at).limit(limit)
+    return query.with_for_update(skip_locked=True) if skip_locked else query
+
+
+def _take(session: Session, scan: Select[Any], lease_until: datetime, token: str) -> list[Row[Any]]:
+    return list(
+        session.execute(
+            update(ITEMS)
+            .where(ITEMS.c.id.in_(scan))
+            .values(next_reminder_at=lease_until, claimed_until=lease_until, claim_token=token)
+            .returning(*(ITEMS.c[name] for name in _RETURNED))
+        )
+    )
+
+
+def claim_in(
+    session: Session, *, now: datetime, lease_until: datetime, token: str, limit: int
+) -> list[ClaimedItem]:
+    """Claim up to `limit` due items in the caller's transaction (see `claim_due`).
+
+    A full batch is topped up with the other due items of the same owners, so an owner's due items
+    never end up in two sweeps or two rounds: one digest per owner.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.execute(text("SET LOCAL lock_timeout = '10s'"))
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:name || current_schema()))"), {"name": CLAIM_LOCK}
+        )
+    rows = _take(session, due_scan(now, limit, skip_locked=postgres), lease_until, token)
+    if len(rows) >= limit:  # more may be due: take the rest of these owners' due items too
+        owners = {row.owner_user_id for row in rows if row.owner_user_id}
+        if owners:
+            rows += _take(session, due_scan(now, skip_locked=postgres, owners=owners), lease_until, token)
+    if not rows:
+        return []
+    registrations = {
+        row.id: row
+        for row in session.execute(
+            select(
+                REGISTRATIONS.c.id,
+                REGISTRATIONS.c.platform,
+                REGISTRATIONS.c.environment,
+                REGISTRATIONS.c.status,
+                REGISTRATIONS.c.created_by,
+            ).where(REGISTRATIONS.c.id.in_({row.registration_id for row in rows}))
+        )
+    }
+    claimed, closed = [], []
+    for row in rows:
+        registration = registrations.get(row.registration_id)
+        if registration is None or registration.status != _ACTIVE:
+            closed.append(row.id)
+            continue
+        claimed.append(
+            ClaimedItem(
+                **row._asdict(),
+                platform=registration.platform,
+                environment=registration.environment,
+                registration_status=registration.status,
+                created_by=registration.created_by,
+            )
+        )
+    if closed:  # the registration was completed or cancelled: take its items out of the due index
+        _clear(session, closed, token, next_reminder_at=None)
+    claimed.sort(key=lambda item: item.id)
+    return claimed
+
+
+def claim_due(db: Database, *, now: datetime, lease: timedelta, token: str, limit: int) -> list[ClaimedItem]:
+    """Claim up to `limit` due items for `lease`, committed before this returns."""
+    with db.write_session() as session:
+        return claim_in(session, now=now, lease_until=now + lease, token=token, limit=limit)
+
+
+def still_claimed(db: Database, token: str, ids: Iterable[int]) -> set[int]:
+    """Which of `ids` this sweep still holds and are still open (checked right before a send)."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    with db.session() as session:
+        return set(
+            session.scalars(
+                select(ITEMS.c.id).where(
+                    ITEMS.c.id.in_(ids), ITEMS.c.claim_token == token, ITEMS.c.status == _OPEN
+                )
+            )
+        )
+
+
+def mark_sent(db: Database, token: str, sent: Sequence[Sent], now: datetime) -> None:
+    """Advance items whose reminder Slack accepted: count it, schedule the next, end the lease."""
+    if not sent:
+        return
+    with db.write_session() as session:
+        session.execute(
+            update(ITEMS)
+            .where(ITEMS.c.id == bindparam("item_id"), ITEMS.c.claim_token == token)
+            .values(
+                next_reminder_at=bindparam("next_at"),
+                reminder_count=ITEMS.c.reminder_count + 1,
+                last_reminded_at=now,
+                snoozed_until=None,
+                claimed_until=None,
+                claim_token=None,
+            ),
+            [{"item_id": s.item_id, "next_at": s.next_reminder_at} for s in sent],
+        )
+        moved = [s for s in sent if s.reassigned_to]
+        if moved:
+            session.execute(
+                update(ITEMS)
+                .where(ITEMS.c.id == bindparam("item_id"))
+                .values(owner_user_id=bindparam("new_owner"), reminder_count=1, escalated_at=None),
+                [{"item_id": s.item_id, "new_owner": s.reassigned_to} for s in moved],
+            )
+            team_ids = dict(
+                session.execute(
+                    select(ITEMS.c.id, ITEMS.c.team_id).where(ITEMS.c.id.in_([s.item_id for s in moved]))
+                ).all()
+            )
+            for s in moved:
+                session.add(
+                    AuditEvent(
+                        team_id=team_ids[s.item_id],
+                        actor=SYSTEM_ACTOR,
+                        action="reminder.reassigned",
+                        subject=str(s.item_id),
+                        details={"to": s.reassigned_to, "reason": "owner left the workspace"},
+                    )
+                )
+
+
+def release(db: Database, token: str, ids: Iterable[int], *, next_reminder_at: datetime | None) -> None:
+    """End the lease without counting a reminder: due again at `next_reminder_at` (None: never)."""
+    ids = list(ids)
+    if ids:
+        with db.write_session() as session:
+            _clear(session, ids, token, next_reminder_at=next_reminder_at)
+
+
+def _clear(session: Session, ids: list[int], token: str, *, next_reminder_at: datetime | None) -> None:
+    session.execute(
+        update(ITEMS)
+        .where(ITEMS.c.id.in_(ids), ITEMS.c.claim_token == token)
+        .values(next_reminder_at=next_reminder_at, claimed_until=None, claim_token=None)
+    )
+
+
+def mark_escalated(db: Database, ids: Iterable[int], now: datetime) -> None:
+    """Stamp items whose escalation DM the creator's Slack accepted (once per escalation)."""
+    ids = list(ids)
+    if ids:
+        with db.write_session() as session:
+            session.execute(
+                update(ITEMS)
+                .where(ITEMS.c.id.in_(ids), ITEMS.c.escalated_at.is_(None))
+                .values(escalated_at=now)
+            )
