@@ -96,7 +96,9 @@ class _BotServer:
             host, 0, wsgi, server_class=_ThreadingWsgiServer, handler_class=_QuietWsgiHandler
         )
         self.url = f"http://{host}:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-bot", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="sandbox-bot", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

@@ -69,7 +69,9 @@ def chromium_page(width: int = 1280, height: int = 860) -> Iterator[tuple[Any, l
             executable_path=executable, args=CHROMIUM_ARGS, headless=True, timeout=30_000
         )
         try:
-            context = browser.new_context(viewport={"width": width, "height": height}, service_workers="block")
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, service_workers="block"
+            )
             context.route("**/*", only_loopback)
             page = context.new_page()
             page.set_default_timeout(10_000)

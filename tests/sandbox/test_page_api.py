@@ -150,6 +150,11 @@ def test_a_modal_is_closed_and_submitted_through_slack_semantics(page: Page, san
     )
     assert status == 200 and body["ok"] is False and "HTTP 404" in body["error"]  # no such listener
     assert page.post("/api/view/submit", {"user": "U0BOB", "view_id": opened["id"]})[0] == 404
+    # A pushed view shows on top; closing it goes back to the one below (Slack's back arrow).
+    pushed = sandbox.api.views.push(sandbox.api.issue_trigger_id(ALICE), {**view, "callback_id": "pushed"})
+    assert [v["id"] for v in page.state()["modals"]] == [opened["id"], pushed["id"]]
+    assert page.post("/api/view/close", {"user": ALICE, "view_id": pushed["id"]}) == (200, {"ok": True})
+    assert [v["id"] for v in page.state()["modals"]] == [opened["id"]]
     assert page.post("/api/view/close", {"user": ALICE, "view_id": opened["id"]}) == (200, {"ok": True})
     assert page.state()["modals"] == []
 
@@ -176,11 +181,13 @@ def test_only_this_page_may_drive_the_sandbox(page: Page, sandbox: Sandbox) -> N
     port = sandbox.page.port if sandbox.page else 0
     status, _, _ = page.request("/api/state", headers={"Host": f"evil.example:{port}"})
     assert status == 403  # DNS rebinding
-    status, _, raw = page.request(
-        "/api/command", {"user": ALICE, "text": "/codat-register help"}, headers={"Origin": "http://evil.example"}
+    status, _, _ = page.request(
+        "/api/command",
+        {"user": ALICE, "text": "/codat-register help"},
+        headers={"Origin": "http://evil.example"},
     )
     assert status == 403
-    status, _, raw = page.request(
+    status, _, _ = page.request(
         "/api/command", b"user=U0ALICE", headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
     assert status == 415  # a cross-site form cannot send JSON without a preflight

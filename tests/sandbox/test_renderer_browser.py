@@ -37,7 +37,8 @@ def input_block(block_id: str, element: dict[str, Any], label: str, **extra: Any
 
 MRKDWN = (
     "*Bold* and _italic_ and ~gone~ and `code` for <@U0ALICE>\n"
-    "see <https://developer.intuit.com/|Intuit Developer> &amp; <mailto:x@acme.example|mail> :white_check_mark:\n"
+    "see <https://developer.intuit.com/|Intuit Developer> &amp; <mailto:x@acme.example|mail> "
+    ":white_check_mark:\n"
     "> quoted line"
 )
 BLOCKS: list[dict[str, Any]] = [
@@ -84,7 +85,13 @@ BLOCKS: list[dict[str, Any]] = [
         "type": "actions",
         "block_id": "row",
         "elements": [
-            {"type": "button", "action_id": "done", "text": pt("Done"), "value": "item-1", "style": "primary"},
+            {
+                "type": "button",
+                "action_id": "done",
+                "text": pt("Done"),
+                "value": "item-1",
+                "style": "primary",
+            },
             {
                 "type": "button",
                 "action_id": "cancel",
@@ -114,9 +121,7 @@ BLOCKS: list[dict[str, Any]] = [
     ),
     input_block("mailbox", {"type": "email_text_input", "action_id": "v"}, "Mailbox"),
     input_block("site", {"type": "url_text_input", "action_id": "v"}, "Website"),
-    input_block(
-        "seats", {"type": "number_input", "action_id": "v", "is_decimal_allowed": False}, "Seats"
-    ),
+    input_block("seats", {"type": "number_input", "action_id": "v", "is_decimal_allowed": False}, "Seats"),
     input_block(
         "platform",
         {
@@ -170,7 +175,9 @@ SETUP = """
 @pytest.fixture(scope="module")
 def page() -> Any:
     with chromium_page(width=900, height=900) as (browser_page, refused):
-        browser_page.set_content("<!doctype html><html><head><meta charset='utf-8'></head><body></body></html>")
+        browser_page.set_content(
+            "<!doctype html><html><head><meta charset='utf-8'></head><body></body></html>"
+        )
         browser_page.add_style_tag(path=str(STATIC / "style.css"))
         browser_page.add_script_tag(path=str(STATIC / "mrkdwn.js"))
         browser_page.add_script_tag(path=str(STATIC / "blockkit.js"))
@@ -286,7 +293,9 @@ def test_dispatch_action_only_where_asked(page: Any) -> None:
 
 def test_unknown_types_show_a_placeholder(page: Any) -> None:
     assert block(page, "rt").inner_text() == "[unsupported block: rich_text]"
-    assert block(page, "row").locator(".bk-unsupported").inner_text() == "[unsupported element: workflow_button]"
+    assert (
+        block(page, "row").locator(".bk-unsupported").inner_text() == "[unsupported element: workflow_button]"
+    )
     nothing = page.evaluate("BlockKit.renderBlocks([{}], {}).innerText")
     assert nothing == "[unsupported block: (no type)]"
 

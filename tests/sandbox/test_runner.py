@@ -18,13 +18,16 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.settings import load_settings
 from simulators.sandbox import run_sandbox
 from simulators.sandbox.runner import Sandbox, bot_settings, secrets_destination
 from storage.db import Database
+from tests.support.canary import new_canary
 
 REPO = Path(__file__).resolve().parents[2]
 URL_LINE = re.compile(
@@ -59,8 +62,12 @@ class AppProcess:
         self.out: list[str] = []
         self.err: list[str] = []
         self._lines: queue.Queue[str] = queue.Queue()
-        for stream, sink in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
-            threading.Thread(target=self._pump, args=(stream, sink), daemon=True).start()
+        self._pumps = [
+            threading.Thread(target=self._pump, args=(stream, sink), daemon=True)
+            for stream, sink in ((self.proc.stdout, self.out), (self.proc.stderr, self.err))
+        ]
+        for pump in self._pumps:
+            pump.start()
 
     def _pump(self, stream: io.TextIOBase | None, sink: list[str]) -> None:
         assert stream is not None
@@ -91,6 +98,8 @@ class AppProcess:
             if self.proc.poll() is None:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
+            for pump in self._pumps:  # every line the process wrote is read before anyone looks
+                pump.join(timeout=5)
 
 
 @contextmanager
@@ -106,6 +115,34 @@ def get(url: str, timeout: float = 10) -> tuple[int, bytes]:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(url, timeout=timeout) as response:
         return response.status, response.read()
+
+
+def post(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with opener.open(request, timeout=15) as response:
+        return json.loads(response.read())
+
+
+def modal_titled(base: str, title: str, timeout: float = 10) -> dict[str, Any]:
+    """The user's top modal once its title is `title` (the page's long poll, as the page uses it)."""
+    deadline, version = time.monotonic() + timeout, -1
+    while time.monotonic() < deadline:
+        _, raw = get(f"{base}api/state?user=U0ALICE&since={version}&wait=2")
+        state = json.loads(raw)
+        version = state["version"]
+        if state["modals"] and state["modals"][-1]["title"]["text"] == title:
+            return state["modals"][-1]
+    raise AssertionError(f"no modal titled {title!r}")
+
+
+def submit(base: str, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Submit `view` through the page API with {block_id: value}, as the page collects it."""
+    action_ids = {b.get("block_id"): (b.get("element") or {}).get("action_id") for b in view["blocks"]}
+    typed = {block_id: {action_ids[block_id]: value} for block_id, value in values.items()}
+    return post(base + "api/view/submit", {"user": "U0ALICE", "view_id": view["id"], "values": typed})
 
 
 def test_python_app_py_with_no_settings_starts_the_sandbox(tmp_path: Path) -> None:
@@ -125,6 +162,33 @@ def test_python_app_py_with_no_settings_starts_the_sandbox(tmp_path: Path) -> No
         assert (tmp_path / "data" / "dev-vault").is_dir()  # the development vault
 
 
+def test_a_secret_typed_into_the_page_ends_up_only_in_the_vault(tmp_path: Path) -> None:
+    canary = new_canary()
+    with app_process(tmp_path) as app:
+        base = app.wait_for_line(URL_LINE, START_SECONDS).group(1)
+        post(base + "api/command", {"user": "U0ALICE", "text": "/codat-register start qbo"})
+        view = modal_titled(base, "2/5 Prerequisites")
+        prerequisites = {"agreements": "no", "vault_status": "approved", "contacted": ["contacted"]}
+        assert submit(base, view, prerequisites)["response_action"] == "update"
+        view = modal_titled(base, "3/5 Registration")
+        assert submit(base, view, {"mailbox": "system-admins@acme.example"})["response_action"] == "update"
+        view = modal_titled(base, "4/5 Credentials")
+        credentials = {"credential_client_id": "ABqbo-client-id", "credential_client_secret": canary}
+        assert submit(base, view, credentials)["response_action"] == "update"
+        summary = modal_titled(base, "5/5 Summary")
+        assert "dev-vault://" in json.dumps(summary) and canary not in json.dumps(summary)
+        assert app.stop(signal.SIGTERM) == 0
+    data = tmp_path / "data"
+    fernet = Fernet((data / "dev-vault" / "key").read_bytes().strip())
+    stored = [fernet.decrypt(path.read_bytes()) for path in (data / "dev-vault").rglob("*.fernet")]
+    assert any(canary.encode() in value for value in stored), "the canary never reached the vault"
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert data / "codat-register.sqlite3" in files
+    for path in files:  # the database (and its WAL), the vault's files, anything else written
+        assert canary.encode() not in path.read_bytes(), f"the canary is in clear in {path}"
+    assert canary not in "".join(app.out) + "".join(app.err)
+
+
 def test_ctrl_c_stops_it(tmp_path: Path) -> None:
     with app_process(tmp_path) as app:
         app.wait_for_line(URL_LINE, START_SECONDS)
@@ -135,6 +199,7 @@ def test_ctrl_c_stops_it(tmp_path: Path) -> None:
 def test_refuses_to_listen_beyond_loopback(tmp_path: Path) -> None:
     with app_process(tmp_path, HOST="0.0.0.0") as app:
         assert app.proc.wait(timeout=START_SECONDS) == 2
+        app.stop()  # it has exited: this only collects the rest of its output
     message = "".join(app.err)
     assert "the sandbox listens on 127.0.0.1 only, not '0.0.0.0'" in message
     assert app.out == []
@@ -149,7 +214,9 @@ def test_run_sandbox_refuses_non_loopback_hosts(tmp_path: Path, host: str) -> No
 
 def test_run_sandbox_refuses_production(tmp_path: Path) -> None:
     err = io.StringIO()
-    settings = load_settings(APP_ENV="production", GCP_PROJECT_ID="acme-prod", DATA_DIR=tmp_path)
+    settings = load_settings(
+        APP_ENV="production", GCP_PROJECT_ID="acme-prod", FINGERPRINT_KEY="k" * 64, DATA_DIR=tmp_path
+    )
     assert run_sandbox(settings, out=io.StringIO(), err=err) == 2
     assert "APP_ENV=production" in err.getvalue()
 
@@ -189,10 +256,13 @@ def test_the_bot_keeps_the_users_settings_with_slack_pointed_at_the_stand_in(tmp
     bot = bot_settings(mine, "xoxb-sandbox-1", "secret-1", "http://127.0.0.1:9/api/")
     assert (bot.SLACK_BOT_TOKEN, bot.SLACK_SIGNING_SECRET) == ("xoxb-sandbox-1", "secret-1")
     assert bot.SLACK_API_URL == "http://127.0.0.1:9/api/" and not bot.socket_mode
-    assert bot.database_url == mine.database_url and bot.DATA_DIR == tmp_path
+    assert bot.database_url == mine.database_url and tmp_path == bot.DATA_DIR
     assert bot.REMINDER_FIRST_AFTER_BUSINESS_DAYS == 1 and bot.LOG_LEVEL == "WARNING"
     emulator = load_settings(GCP_PROJECT_ID="p", SECRET_MANAGER_ENDPOINT="127.0.0.1:8085")
-    assert secrets_destination(emulator, "x") == "the Secret Manager emulator at 127.0.0.1:8085 — development only"
+    assert (
+        secrets_destination(emulator, "x")
+        == "the Secret Manager emulator at 127.0.0.1:8085 — development only"
+    )
 
 
 def test_each_run_signs_with_a_new_secret(tmp_path: Path, db: Database) -> None:
@@ -201,7 +271,7 @@ def test_each_run_signs_with_a_new_secret(tmp_path: Path, db: Database) -> None:
     for _ in range(2):
         with Sandbox(settings) as sandbox:
             assert sandbox.events is not None and sandbox.api is not None
-            assert sandbox.deps.settings.SLACK_API_URL == sandbox.api.url
-            assert sandbox.deps.settings.SLACK_SIGNING_SECRET == sandbox.events.signing_secret
+            assert sandbox.api.url == sandbox.deps.settings.SLACK_API_URL
+            assert sandbox.events.signing_secret == sandbox.deps.settings.SLACK_SIGNING_SECRET
             secrets_seen.append(sandbox.events.signing_secret)
     assert len(set(secrets_seen)) == 2 and all(len(s) >= 32 for s in secrets_seen)

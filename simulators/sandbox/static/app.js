@@ -318,7 +318,13 @@
     if (!res.ok) { toast(res.error, "error"); return; }
     const when = fmt(new Date(res.now), { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
     const sweep = res.sweep || {};
-    toast(`Bot clock now ${when}. ${sweep.ran ? "Reminder sweep ran." : sweep.note || ""}`);
+    const result = sweep.result || {};
+    let note = sweep.ran ? "Reminder sweep ran" : sweep.note || "";
+    if (sweep.ran && typeof result.digests === "number") {
+      note += `: ${result.digests} reminder DM${result.digests === 1 ? "" : "s"} sent`;
+    }
+    if (result.deferred) note += `; ${result.deferred} wait for working hours in the owner's time zone (try +1 hour)`;
+    toast(`Bot clock now ${when}. ${note}.`);
   }
 
   // -- wiring --------------------------------------------------------------------------------------
