@@ -26,6 +26,12 @@ class Step(StrEnum):
     credentials = "credentials"
     summary = "summary"
 
+    @classmethod
+    def saved(cls, value: str) -> Step:
+        """The step a registration stands at (a registration is created past step 1)."""
+        step = cls(value) if value in cls.__members__ else cls.prerequisites
+        return cls.prerequisites if step is cls.platform else step
+
     @property
     def number(self) -> int:
         return list(Step).index(self) + 1
@@ -61,7 +67,7 @@ class BlockId(StrEnum):
     registration_checks = "registration_checks"
     # step 4: one input per catalogue field, see credential_block()
     credentials_intro = "credentials_intro"
-    credential_checks = "credential_checks"
+    credential_checks = "credentials_checks"
     # step 5
     stored = "stored"
     remaining = "remaining"

@@ -60,8 +60,9 @@ class Settings(BaseSettings):
     REMINDER_WORK_END_HOUR: int = Field(default=17, ge=1, le=24)
     REMINDER_ESCALATE_AFTER: int = Field(default=3, ge=1, le=50)
     REMINDER_SWEEP_SECONDS: int = Field(default=60, ge=1, le=3600)
-    # Items one claim takes (a sweep claims again while batches come back full).
-    REMINDER_SWEEP_BATCH: int = Field(default=500, ge=1, le=20000)
+    # Items one claim takes (a sweep claims again while batches come back full). Sending a batch
+    # (paced, one DM per owner) must fit well inside the lease below.
+    REMINDER_SWEEP_BATCH: int = Field(default=200, ge=1, le=20000)
     # A claim is a lease: if the sweeping process dies, the items are re-claimed after this.
     REMINDER_CLAIM_LEASE_SECONDS: int = Field(default=600, ge=30, le=86400)
     # A failed send is retried by a sweep at least this much later.

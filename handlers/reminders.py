@@ -82,8 +82,12 @@ def _status_line(result: ActionResult, user_id: str) -> str | None:
 
 
 def _ephemeral(deps: Deps, channel: str | None, user_id: str, text: str) -> None:
-    if channel and deps.client is not None:
+    if not channel or deps.client is None:
+        return
+    try:
         deps.client.chat_postEphemeral(channel=channel, user=user_id, **_reply(text))
+    except SlackApiError as error:  # e.g. not in that conversation: nothing else to tell them through
+        logger.warning("ephemeral reply to %s failed: %s", user_id, error.response.get("error"))
 
 
 def _open_checklist(
@@ -135,7 +139,7 @@ def snooze_command(ctx: CommandContext) -> dict[str, Any]:
     try:
         choice = parse_snooze(args[-split:])
     except SnoozeError:
-        return _reply(t.SNOOZE_BAD_WHEN.format(when=" ".join(args[-split:])[:40]))
+        return _reply(t.SNOOZE_BAD_WHEN.format(when=args[-1][:40]))
     resolved = resolve_platform(ctx.deps.catalogue, " ".join(args[:-split]))
     if resolved.platform is None:
         return _reply(resolved.problem or t.SNOOZE_USAGE)
@@ -146,7 +150,7 @@ def snooze_command(ctx: CommandContext) -> dict[str, Any]:
     if result.outcome is Outcome.snoozed and result.until and result.tz:
         when = when_text(result.until, result.tz)
         return _reply(t.SNOOZED_PLATFORM.format(count=result.count, platform=platform.name, when=when))
-    return _reply(_problem(result, platform, " ".join(args[-split:])))
+    return _reply(_problem(result, platform, args[-1]))
 
 
 def done_command(ctx: CommandContext) -> dict[str, Any]:

@@ -35,11 +35,12 @@ def start(ctx: CommandContext) -> dict[str, Any] | None:
     platform: Platform | None = None
     if words:
         resolved = resolve_platform(ctx.deps.catalogue, " ".join(words))
-        if resolved.platform is None and len(words) > 1:
-            if resolve_platform(ctx.deps.catalogue, " ".join(words[:-1])).platform is not None:
-                word = words[-1][:40]  # "start xero sandbx": the environment is the problem
-                hint = did_you_mean(word, list(t.ENVIRONMENT_WORDS))
-                return _problem(f"{t.UNKNOWN_ENVIRONMENT.format(word=word)} {hint}".strip())
+        # "start xero sandbx": the platform resolves without the last word, so that word is the problem.
+        shorter = " ".join(words[:-1])
+        if resolved.platform is None and shorter and resolve_platform(ctx.deps.catalogue, shorter).platform:
+            word = words[-1][:40]
+            hint = did_you_mean(word, list(t.ENVIRONMENT_WORDS))
+            return _problem(f"{t.UNKNOWN_ENVIRONMENT.format(word=word)} {hint}".strip())
         if resolved.platform is None:
             return _problem(resolved.problem or "")
         platform = resolved.platform
@@ -93,7 +94,9 @@ def register(app: App, deps: Deps) -> None:
         team_id, user_id = _ids(body)
         if body.get("view"):
             step = str(action.get("value") or "")
-            deps.background.submit(edit_step, deps, team_id=team_id, user_id=user_id, view=body["view"], step=step)
+            deps.background.submit(
+                edit_step, deps, team_id=team_id, user_id=user_id, view=body["view"], step=step
+            )
 
     def on_link(ack: Ack) -> None:
         ack()  # link buttons open in the browser; Slack still expects an ack

@@ -122,6 +122,8 @@ class ChecklistItem(Base):
             sqlite_where=text("status = 'todo' AND next_reminder_at IS NOT NULL"),
             postgresql_where=text("status = 'todo' AND next_reminder_at IS NOT NULL"),
         ),
+        # Free space per page lets PostgreSQL update a claimed row in place (migration 0002).
+        {"postgresql_with": {"fillfactor": 90}},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

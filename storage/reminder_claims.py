@@ -1,17 +1,20 @@
 """The reminder sweep's queries: claim due items as leases, then advance or release them.
 
-A claim moves each due item's `next_reminder_at` to the end of a lease and stamps it with the
-sweep's `claim_token`, in one short transaction:
+A claim is a lease: it stamps each due item with the sweep's `claim_token` and `claimed_until`
+(now + lease), in one short transaction; due items whose lease is running are not due for anyone
+else. A sweep that dies after claiming leaves the lease to expire, and a later sweep claims the
+items again; every write after the claim is guarded by the token, so a sweep that lost its lease
+changes nothing.
 
-- PostgreSQL: `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING …`. SKIP LOCKED
-  means a claim never waits for (nor takes) a row another transaction holds; a transaction-level
-  advisory lock makes concurrent claims take turns, so two replicas never split one owner's items;
+- PostgreSQL: `UPDATE … WHERE id = ANY(ARRAY(SELECT … FOR UPDATE SKIP LOCKED)) RETURNING …`:
+  a claim never waits for (nor takes) a row another transaction holds, e.g. a Done click being
+  saved. A transaction-level advisory lock makes concurrent claims take turns, so two replicas
+  never split one owner's items between them.
 - SQLite: the same statement inside `write_session()` (BEGIN IMMEDIATE), which serializes claims.
 
 The due scan reads the partial index `ix_checklist_items_due` (status 'todo', ordered by
-next_reminder_at), so a claim costs what is due, not the size of the table. A sweep that dies after
-claiming leaves the lease to expire: the items are then due again and a later sweep claims them.
-Every write after the claim is guarded by the token, so a sweep that lost its lease changes nothing.
+next_reminder_at), so a claim costs what is due, not the size of the table; it writes only
+unindexed columns, so PostgreSQL can update in place (HOT; the table keeps 10% free space).
 Nothing here talks to Slack: callers send between `claim_due` and `mark_sent`/`release`.
 """
 
@@ -19,10 +22,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, literal_column, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Select,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from storage.db import Database
@@ -32,10 +49,9 @@ ITEMS = ChecklistItem.__table__
 REGISTRATIONS = Registration.__table__
 # Inlined, not bound: a partial index is only usable when the query repeats its predicate literally.
 _OPEN = literal_column("'todo'")
-_ACTIVE = "in_progress"
 SYSTEM_ACTOR = "codat-register"
 CLAIM_LOCK = "codat-register:reminder-claims:"  # + the schema: one lock per deployment
-_RETURNED = (
+_ITEM_FIELDS = (
     "id",
     "team_id",
     "registration_id",
@@ -84,12 +100,23 @@ class Sent:
 
 
 def due_scan(
-    now: datetime, limit: int | None = None, *, skip_locked: bool, owners: Iterable[str] = ()
+    now: datetime,
+    limit: int | None = None,
+    *,
+    skip_locked: bool,
+    owners: Iterable[str] = (),
+    since: datetime | None = None,
 ) -> Select[Any]:
-    """Ids of open items due at `now`, oldest first, through the partial index; with `owners`,
-    only (all of) theirs."""
+    """Ids of open items due at `now` and not leased, oldest first, through the partial index;
+    with `owners`, only (all of) theirs; with `since`, only those due at or after it."""
     due = ITEMS.alias("due")
-    query = select(due.c.id).where(due.c.status == _OPEN, due.c.next_reminder_at <= now)
+    query = select(due.c.id).where(
+        due.c.status == _OPEN,
+        due.c.next_reminder_at <= now,
+        or_(due.c.claimed_until.is_(None), due.c.claimed_until <= now),
+    )
+    if since is not None:
+        query = query.where(due.c.next_reminder_at >= since)
     wanted = sorted(set(owners))
     if wanted:
         query = query.where(due.c.owner_user_id.in_(wanted))
@@ -98,24 +125,29 @@ def due_scan(
     return query.with_for_update(skip_locked=True) if skip_locked else query
 
 
-def _take(session: Session, scan: Select[Any], lease_until: datetime, token: str) -> list[Row[Any]]:
-    return list(
-        session.execute(
-            update(ITEMS)
-            .where(ITEMS.c.id.in_(scan))
-            .values(next_reminder_at=lease_until, claimed_until=lease_until, claim_token=token)
-            .returning(*(ITEMS.c[name] for name in _RETURNED))
-        )
+def _take(
+    session: Session, scan: Select[Any], lease_until: datetime, token: str
+) -> Sequence[tuple[int, str | None, datetime]]:
+    """Lease what `scan` selects; returns (id, owner, next_reminder_at) per item."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # PostgreSQL: an array of ids probes the primary key (an IN subquery may hash-join a seq scan).
+    chosen = ITEMS.c.id == any_(func.array(scan.scalar_subquery())) if postgres else ITEMS.c.id.in_(scan)
+    statement = (
+        update(ITEMS)
+        .where(chosen)
+        .values(claimed_until=lease_until, claim_token=token)
+        # next_reminder_at as the driver gives it: only its maximum is needed (see `claim_in`).
+        .returning(ITEMS.c.id, ITEMS.c.owner_user_id, type_coerce(ITEMS.c.next_reminder_at, DateTime()))
     )
+    return session.execute(statement).all()  # type: ignore[return-value]
 
 
-def claim_in(
-    session: Session, *, now: datetime, lease_until: datetime, token: str, limit: int
-) -> list[ClaimedItem]:
-    """Claim up to `limit` due items in the caller's transaction (see `claim_due`).
+def claim_in(session: Session, *, now: datetime, lease_until: datetime, token: str, limit: int) -> list[int]:
+    """Lease up to `limit` due items in the caller's transaction; returns their ids.
 
     A full batch is topped up with the other due items of the same owners, so an owner's due items
-    never end up in two sweeps or two rounds: one digest per owner.
+    never end up in two sweeps or two rounds: one digest per owner. Anything still due is due at
+    or after the batch's last item, which keeps those follow-up scans short.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
@@ -123,50 +155,50 @@ def claim_in(
         session.execute(
             text("SELECT pg_advisory_xact_lock(hashtext(:name || current_schema()))"), {"name": CLAIM_LOCK}
         )
-    rows = _take(session, due_scan(now, limit, skip_locked=postgres), lease_until, token)
-    if len(rows) >= limit:  # more may be due: take the rest of these owners' due items too
-        owners = {row.owner_user_id for row in rows if row.owner_user_id}
-        if owners:
-            rows += _take(session, due_scan(now, skip_locked=postgres, owners=owners), lease_until, token)
-    if not rows:
+    rows = list(_take(session, due_scan(now, limit, skip_locked=postgres), lease_until, token))
+    if len(rows) >= limit:
+        since = max(next_at for _, _, next_at in rows)
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)  # SQLite gives naive UTC
+        owners = {owner for _, owner, _ in rows if owner}
+        if owners and session.scalar(due_scan(now, 1, skip_locked=False, since=since)) is not None:
+            top_up = due_scan(now, skip_locked=postgres, owners=owners, since=since)
+            rows += _take(session, top_up, lease_until, token)
+    return [item_id for item_id, _, _ in rows]
+
+
+def load_claimed(db: Database, token: str, ids: Sequence[int]) -> list[ClaimedItem]:
+    """The items this sweep leased, with their registration's platform, environment, status and
+    creator (read after the claim committed: no lock is held meanwhile)."""
+    if not ids:
         return []
-    registrations = {
-        row.id: row
-        for row in session.execute(
-            select(
-                REGISTRATIONS.c.id,
-                REGISTRATIONS.c.platform,
-                REGISTRATIONS.c.environment,
-                REGISTRATIONS.c.status,
-                REGISTRATIONS.c.created_by,
-            ).where(REGISTRATIONS.c.id.in_({row.registration_id for row in rows}))
+    query = (
+        select(
+            *(ITEMS.c[name] for name in _ITEM_FIELDS),
+            REGISTRATIONS.c.platform,
+            REGISTRATIONS.c.environment,
+            REGISTRATIONS.c.status.label("registration_status"),
+            REGISTRATIONS.c.created_by,
         )
-    }
-    claimed, closed = [], []
-    for row in rows:
-        registration = registrations.get(row.registration_id)
-        if registration is None or registration.status != _ACTIVE:
-            closed.append(row.id)
-            continue
-        claimed.append(
-            ClaimedItem(
-                **row._asdict(),
-                platform=registration.platform,
-                environment=registration.environment,
-                registration_status=registration.status,
-                created_by=registration.created_by,
-            )
-        )
-    if closed:  # the registration was completed or cancelled: take its items out of the due index
-        _clear(session, closed, token, next_reminder_at=None)
-    claimed.sort(key=lambda item: item.id)
-    return claimed
+        .join(REGISTRATIONS, REGISTRATIONS.c.id == ITEMS.c.registration_id)
+        .where(_among(ITEMS.c.id, list(ids), db.dialect), ITEMS.c.claim_token == token)
+        .order_by(ITEMS.c.id)
+    )
+    with db.session() as session:
+        return [ClaimedItem(*row) for row in session.execute(query)]
+
+
+def _among(column: Any, values: list[Any], dialect: str) -> ColumnElement[bool]:
+    # One array parameter on PostgreSQL rather than thousands of IN parameters.
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def claim_due(db: Database, *, now: datetime, lease: timedelta, token: str, limit: int) -> list[ClaimedItem]:
-    """Claim up to `limit` due items for `lease`, committed before this returns."""
+    """Lease up to `limit` due items (committed before this returns), with their registrations."""
     with db.write_session() as session:
-        return claim_in(session, now=now, lease_until=now + lease, token=token, limit=limit)
+        ids = claim_in(session, now=now, lease_until=now + lease, token=token, limit=limit)
+    return load_claimed(db, token, ids)
 
 
 def still_claimed(db: Database, token: str, ids: Iterable[int]) -> set[int]:

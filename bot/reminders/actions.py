@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.catalogue import Platform
 from bot.checklist import checklist_for, item_title
 from bot.deps import Deps
+from bot.ids import Step
 from bot.reminders import people
 from bot.reminders.policy import (
     ACTIVE_REGISTRATION,
@@ -105,7 +106,8 @@ def load_item(deps: Deps, team_id: str, item_id: int) -> ItemRef | None:
 
 
 def checklist_target(deps: Deps, team_id: str, item_id: int) -> tuple[str, str | None] | None:
-    """For "Open checklist": the item's registration id and the wizard step (its checklist phase)."""
+    """For "Open checklist": the item's registration id and the wizard step to open — the item's
+    checklist phase when the registration has reached it, else None (its saved step)."""
     with deps.db.session() as session:
         item = TeamScope(session, team_id).item(item_id)
         if item is None:
@@ -116,7 +118,11 @@ def checklist_target(deps: Deps, team_id: str, item_id: int) -> tuple[str, str |
         except KeyError:
             definitions = []
         phase = next((d.phase.value for d in definitions if d.key == item.item_key), None)
-        return registration.id, phase
+        steps = [step.value for step in Step]
+        if phase not in steps or registration.step not in steps:
+            return registration.id, None
+        reached = steps.index(phase) <= steps.index(registration.step)
+        return registration.id, phase if reached else None
 
 
 def _check(ref: ItemRef | None, user_id: str) -> ActionResult | None:

@@ -101,6 +101,6 @@ def _log_event(event: SchedulerEvent) -> None:
             getattr(event, "scheduled_run_time", "?"),
         )
     elif event.code == EVENT_JOB_MAX_INSTANCES:
-        logger.warning("reminder sweep still running: this run was skipped")
+        logger.info("reminder sweep still running (a large batch being paced): this run was skipped")
     elif isinstance(event, JobExecutionEvent) and event.exception is not None:
         logger.error("reminder sweep failed: %s", type(event.exception).__name__, exc_info=event.exception)

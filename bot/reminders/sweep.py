@@ -144,7 +144,7 @@ def _sweep_once(deps: Deps, result: SweepResult) -> int:
     lease_end = now + lease
     escalate: list[tuple[ClaimedItem, str, int]] = []
     for group in _groups(deps, token, claimed, result):
-        escalate += _remind(deps, token, group, now, lease_end, result)
+        escalate += _remind(deps, token, group, lease_end, result)
     _escalate(deps, escalate, result)
     return len(claimed)
 
@@ -186,10 +186,11 @@ def _groups(deps: Deps, token: str, claimed: list[ClaimedItem], result: SweepRes
 
 
 def _remind(
-    deps: Deps, token: str, group: _Group, now: datetime, lease_end: datetime, result: SweepResult
+    deps: Deps, token: str, group: _Group, lease_end: datetime, result: SweepResult
 ) -> list[tuple[ClaimedItem, str, int]]:
     """Send one group's digest; returns (item, owner, count) for items whose creator must be told."""
     settings, db = deps.settings, deps.db
+    now = deps.clock.now()  # paced sends take time: judge working hours when this one goes out
     tz = group.person.zone
     due: list[ClaimedItem] = []
     later: dict[datetime | None, list[int]] = defaultdict(list)  # not sent: due again then (None: never)
@@ -207,7 +208,7 @@ def _remind(
             result.deferred += len(ids)
     if not due:
         return []
-    if deps.clock.now() >= lease_end - LEASE_MARGIN:  # too late to send safely: due again right away
+    if now >= lease_end - LEASE_MARGIN:  # too late to send safely: due again right away
         release(db, token, [item.id for item in due], next_reminder_at=now)
         return []
     held = still_claimed(db, token, [item.id for item in due])

@@ -31,10 +31,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.catalogue import UNKNOWN, Catalogue, Platform
-from bot.checklist import Phase, checklist_for, item_title
+from bot.checklist import Phase
 from bot.ids import ActionId, BlockId, CallbackId, Metadata, Step, due_block, owner_block
 from bot.texts import wizard as t
-from storage.vault.fingerprint import display
 
 TITLE_MAX = 24
 OPTION_TEXT_MAX = 75
@@ -45,6 +44,8 @@ SECTION_TEXT_MAX = 3000
 CONTEXT_TEXT_MAX = 2000
 HEADER_TEXT_MAX = 150
 TEXT_INPUT_MAX = 3000
+BUTTON_TEXT_MAX = 75
+METADATA_MAX = 3000
 CHECKBOX_OPTIONS_MAX = 10
 BLOCKS_MAX = 100
 
@@ -90,6 +91,7 @@ class Snapshot:
     answers: Mapping[str, Any] = field(default_factory=dict)
     items: tuple[ItemView, ...] = ()
     stored: tuple[StoredView, ...] = ()
+    rows: Any = field(default=None, repr=False, compare=False)  # what it was read from (the flow saves)
 
     def items_of(self, phase: Phase) -> list[ItemView]:
         return [item for item in self.items if item.phase is phase]
@@ -116,45 +118,6 @@ class Snapshot:
         return [item for item in self.items if item.status == "todo"]
 
 
-def snapshot_of(
-    registration: Any,
-    references: Sequence[Any],
-    *,
-    platform: Platform,
-    user_id: str,
-    vault_backend: str,
-    vault_label: str,
-    vault_development_only: bool,
-) -> Snapshot:
-    """The view model of a registration row, its items and its current secret references."""
-    phases = {item.key: item.phase for item in checklist_for(platform, registration.environment)}
-    items = tuple(
-        ItemView(i.item_key, item_title(i.item_key, platform), phases.get(i.item_key), i.status,
-                 i.owner_user_id, i.due_date)
-        for i in registration.items
-    )  # fmt: skip
-    stored = tuple(
-        StoredView(ref.field, display(ref.fingerprint), ref.resource_name, ref.version)
-        for ref in references
-        if ref.superseded_at is None and ref.backend == vault_backend
-    )
-    step = Step(registration.step) if registration.step in Step.__members__ else Step.prerequisites
-    return Snapshot(
-        registration_id=registration.id,
-        team_id=registration.team_id,
-        platform=platform,
-        environment=registration.environment,
-        step=Step.prerequisites if step is Step.platform else step,
-        status=registration.status,
-        user_id=user_id,
-        vault_label=vault_label,
-        vault_development_only=vault_development_only,
-        answers=dict(registration.answers or {}),
-        items=items,
-        stored=stored,
-    )
-
-
 # --- small builders ----------------------------------------------------------------------------------
 
 
@@ -179,6 +142,51 @@ def modal(
         private_metadata=metadata.dump() if metadata else None,
     )
     return view.to_dict()
+
+
+def plain_modal(
+    *, title: str, blocks: list[dict[str, Any]], metadata: Metadata, close: str
+) -> dict[str, Any]:
+    """A modal built as plain dicts, for the hot path (the summary acked after the vault write):
+    the same limits slack_sdk enforces, checked here (and the tests run slack_sdk over it too)."""
+    private_metadata = metadata.dump()
+    if len(blocks) > BLOCKS_MAX or len(private_metadata) > METADATA_MAX:
+        raise ValueError("a modal holds at most 100 blocks and 3000 characters of private_metadata")
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.wizard.value,
+        "title": _plain(clip(title, TITLE_MAX)),
+        "close": _plain(clip(close, TITLE_MAX)),
+        "blocks": blocks,
+        "private_metadata": private_metadata,
+    }
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def plain_section(text: str, block_id: str | None = None) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_MAX)},
+    }
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def plain_header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": _plain(clip(text, HEADER_TEXT_MAX))}
+
+
+def plain_button(text: str, action_id: str, value: str) -> dict[str, Any]:
+    return {
+        "type": "button",
+        "text": _plain(clip(text, BUTTON_TEXT_MAX)),
+        "action_id": action_id,
+        "value": value,
+    }
 
 
 def section(text: str, block_id: str | None = None) -> SectionBlock:
@@ -320,7 +328,7 @@ def picker_view(
         for category, platforms in catalogue.by_category().items()
         if platforms
     ]
-    initial = option(platform.id, platform.name) if platform else None
+    initial = option(platform.id, platform.name) if platform and platform.id in catalogue else None
     select = StaticSelectElement(
         action_id=ActionId.platform_select.value,
         placeholder=t.PLATFORM_PLACEHOLDER,

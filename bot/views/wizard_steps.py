@@ -10,9 +10,7 @@ from datetime import date
 from typing import Any
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
-    ButtonElement,
     DividerBlock,
     EmailInputElement,
     PlainTextInputElement,
@@ -29,10 +27,13 @@ from bot.views.wizard import (
     Snapshot,
     assignment_blocks,
     checkbox_blocks,
-    clip,
     context,
     input_block,
     modal,
+    plain_button,
+    plain_header,
+    plain_modal,
+    plain_section,
     radio,
     section,
     step_header,
@@ -340,27 +341,23 @@ def next_text(snapshot: Snapshot) -> str:
 
 
 def summary_view(snapshot: Snapshot) -> dict[str, Any]:
+    """Step 5 (acked right after the vault write, so built as plain dicts: see plain_modal)."""
+    platform = snapshot.platform
     buttons = [
-        ButtonElement(
-            text=clip(t.EDIT_BUTTONS[step.value], 75),
-            action_id=f"{ActionId.edit_step}_{step.value}",
-            value=step.value,
-        )
+        plain_button(t.EDIT_BUTTONS[step.value], f"{ActionId.edit_step}_{step.value}", step.value)
         for step in EDITABLE_STEPS
     ]
-    blocks: list[Block] = [
-        *step_header(snapshot, Step.summary, False)[:1],
-        section(summary_text(snapshot), BlockId.notice),
-        section(stored_text(snapshot), BlockId.stored),
-        section(remaining_text(snapshot), BlockId.remaining),
-        section(next_text(snapshot), BlockId.next_action),
-        ActionsBlock(block_id=BlockId.edit, elements=buttons),
+    blocks = [
+        plain_header(t.HEADER.format(name=platform.name, environment=snapshot.environment)),
+        plain_section(summary_text(snapshot), BlockId.notice),
+        plain_section(stored_text(snapshot), BlockId.stored),
+        plain_section(remaining_text(snapshot), BlockId.remaining),
+        plain_section(next_text(snapshot), BlockId.next_action),
+        {"type": "actions", "block_id": BlockId.edit.value, "elements": buttons},
     ]
-    return modal(
-        title=t.TITLE_STEPS[Step.summary],
-        blocks=blocks,
-        metadata=_metadata(snapshot, Step.summary, False),
-        close=t.CLOSE_DONE,
+    metadata = _metadata(snapshot, Step.summary, False)
+    return plain_modal(
+        title=t.TITLE_STEPS[Step.summary], blocks=blocks, metadata=metadata, close=t.CLOSE_DONE
     )
 
 
@@ -370,10 +367,6 @@ def dm_message(snapshot: Snapshot) -> tuple[str, list[dict[str, Any]]]:
     count = len(snapshot.open_items)
     state = t.DM_COMPLETE if not count else t.DM_OPEN.format(count=count)
     text = t.DM_TEXT.format(name=platform.name, environment=snapshot.environment, state=state)
-    blocks = [
-        section(summary_text(snapshot)).to_dict(),
-        section(stored_text(snapshot)).to_dict(),
-        section(remaining_text(snapshot)).to_dict(),
-        section(next_text(snapshot)).to_dict(),
-    ]
+    texts = (summary_text(snapshot), stored_text(snapshot), remaining_text(snapshot), next_text(snapshot))
+    blocks = [plain_section(text) for text in texts]
     return text, blocks

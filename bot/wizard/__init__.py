@@ -11,22 +11,26 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import Connection, bindparam, insert, select, update
 
+from bot.catalogue import Platform
+from bot.checklist import checklist_for, item_title
 from bot.ids import BlockId, Metadata, Step
 from bot.texts import wizard as t
-from bot.views.wizard import Snapshot, default_environment, gone_view, picker_view, snapshot_of
+from bot.views.wizard import ItemView, Snapshot, StoredView, default_environment, gone_view, picker_view
 from bot.views.wizard_steps import step_view
 from bot.wizard.answers import platform_answers
-from bot.wizard.mailbox import Profile, ProfileCache
+from bot.wizard.mailbox import ProfileCache, users_info_fetcher
+from storage.db import Database
+from storage.models import AuditEvent, ChecklistItem, Registration, SecretRef
 from storage.repositories import TeamScope
+from storage.vault.fingerprint import display
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -66,35 +70,29 @@ class KeyedLocks:
 
 
 class Selections:
-    """The latest platform picked in each open picker (by view id), newest action wins."""
+    """The newest platform picked in each open picker (by view id), so a late update never wins."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._latest: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._latest: dict[str, tuple[float, str]] = {}
 
     def record(self, view_id: str, action_ts: str, platform_id: str) -> bool:
         """Remember a selection; False when a newer one for this view is already known."""
+        try:
+            ts = float(action_ts)
+        except ValueError:
+            ts = 0.0
         with self._lock:
-            known = self._latest.get(view_id)
-            if known is not None and _ts(known[0]) > _ts(action_ts):
+            if view_id in self._latest and self._latest[view_id][0] > ts:
                 return False
-            self._latest[view_id] = (action_ts, platform_id)
-            self._latest.move_to_end(view_id)
-            while len(self._latest) > _SELECTIONS_KEPT:
-                self._latest.popitem(last=False)
+            if len(self._latest) >= _SELECTIONS_KEPT:  # forget the oldest picker
+                self._latest.pop(next(iter(self._latest)))
+            self._latest[view_id] = (ts, platform_id)
             return True
 
     def latest(self, view_id: str) -> str | None:
         with self._lock:
-            known = self._latest.get(view_id)
-            return known[1] if known else None
-
-
-def _ts(value: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        return 0.0
+            return self._latest.get(view_id, (0.0, None))[1]
 
 
 @dataclass
@@ -104,6 +102,7 @@ class WizardRuntime:
     profiles: ProfileCache
     locks: KeyedLocks = field(default_factory=KeyedLocks)
     selections: Selections = field(default_factory=Selections)
+    dm_channels: dict[str, str] = field(default_factory=dict)  # user id -> the app's DM with them
 
 
 def runtime(deps: Deps) -> WizardRuntime:
@@ -112,47 +111,10 @@ def runtime(deps: Deps) -> WizardRuntime:
         existing = deps.extras.get(_RUNTIME_KEY)
         if isinstance(existing, WizardRuntime):
             return existing
-        created = WizardRuntime(ProfileCache(_profile_fetcher(deps), ttl=PROFILE_TTL_SECONDS))
+        fetch = users_info_fetcher(lambda: deps.client)
+        created = WizardRuntime(ProfileCache(fetch, ttl=PROFILE_TTL_SECONDS))
         deps.extras[_RUNTIME_KEY] = created
         return created
-
-
-def _profile_fetcher(deps: Deps):  # type: ignore[no-untyped-def]
-    """users.info through a client of its own: the caller's timeout, and no retries."""
-    clients: dict[float, WebClient] = {}
-
-    def fetch(team_id: str, user_id: str, timeout: float) -> Profile | None:
-        main = deps.client
-        if main is None:
-            return None
-        client = clients.get(timeout)
-        if client is None:
-            # urllib takes a float timeout, whatever WebClient's annotation says.
-            client = WebClient(token=main.token, base_url=main.base_url, timeout=timeout)  # type: ignore[arg-type]
-            client.retry_handlers = []
-            clients[timeout] = client
-        try:
-            user = client.users_info(user=user_id)["user"] or {}
-        except SlackApiError as error:
-            logger.warning("users.info for %s failed: %s", user_id, error.response.get("error"))
-            return None
-        except Exception as error:  # timeouts, connection errors: skip the rule rather than fail
-            logger.warning("users.info for %s failed: %s", user_id, type(error).__name__)
-            return None
-        profile = user.get("profile") or {}
-        names = (
-            profile.get("real_name"),
-            profile.get("display_name"),
-            user.get("real_name"),
-            user.get("name"),
-        )
-        return Profile(
-            email=profile.get("email") or None,
-            names=tuple(name for name in names if name),
-            tz=user.get("tz") or None,
-        )
-
-    return fetch
 
 
 # --- Slack calls the wizard makes after an ack ------------------------------------------------------
@@ -193,10 +155,7 @@ def update_view(
     """views.update by view id (with the hash when given); logs Slack's error, never the payload."""
     assert deps.client is not None
     try:
-        if view_hash:
-            deps.client.views_update(view_id=view_id, view=view, hash=view_hash)
-        else:
-            deps.client.views_update(view_id=view_id, view=view)
+        deps.client.views_update(view_id=view_id, view=view, **({"hash": view_hash} if view_hash else {}))
         return True
     except SlackApiError as error:
         code, messages = _slack_error(error)
@@ -207,61 +166,189 @@ def update_view(
 
 
 def send_dm(deps: Deps, user_id: str, text: str, blocks: list[dict[str, Any]]) -> None:
-    """conversations.open + chat.postMessage; Slack errors are logged, not raised."""
+    """conversations.open (once per person: the DM channel does not change) + chat.postMessage.
+
+    Slack errors are logged, not raised.
+    """
     assert deps.client is not None
+    channels = runtime(deps).dm_channels
     try:
-        channel = deps.client.conversations_open(users=user_id)["channel"]["id"]
-        deps.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        if user_id not in channels:
+            channels[user_id] = deps.client.conversations_open(users=user_id)["channel"]["id"]
+        deps.client.chat_postMessage(channel=channels[user_id], text=text, blocks=blocks)
     except SlackApiError as error:
+        channels.pop(user_id, None)
         code, messages = _slack_error(error)
         logger.error("confirmation DM to %s failed: %s %s", user_id, code, messages)
 
 
 def prefetch_profile(deps: Deps, team_id: str, user_id: str) -> None:
-    """Fill the profile cache when the wizard opens, so the mailbox check at submission is instant."""
+    """Fill the profile cache when the wizard opens: the mailbox check at submission is then instant."""
     runtime(deps).profiles.refresh(team_id, user_id)
 
 
 # --- reading a registration for display ---------------------------------------------------------------
 
 
+_REGISTRATIONS, _ITEMS, _REFS = Registration.__table__, ChecklistItem.__table__, SecretRef.__table__
+# The wizard's SQL, as Core statements built once: the ORM would cost more than the rest of a
+# submission (the credentials step is benchmarked against a bare ack). Reads are below; the
+# writes are executed by bot.wizard.flow only.
+_BY_REGISTRATION = (bindparam("registration_id"), bindparam("team_id"))
+ITEM_FIELDS = ("status", "owner_user_id", "due_date", "next_reminder_at", "completed_by", "completed_at")
+# Only the columns the wizard uses: result processing is most of a small query's cost.
+_COLUMNS = ("id", "team_id", "platform", "environment", "step", "status", "answers", "updated_at")
+_READ_REGISTRATION = select(*(_REGISTRATIONS.c[name] for name in _COLUMNS)).where(
+    _REGISTRATIONS.c.id == _BY_REGISTRATION[0], _REGISTRATIONS.c.team_id == _BY_REGISTRATION[1]
+)
+_READ_ITEMS = (
+    select(*(_ITEMS.c[name] for name in ("id", "item_key", "updated_at", *ITEM_FIELDS)))
+    .where(_ITEMS.c.registration_id == _BY_REGISTRATION[0], _ITEMS.c.team_id == _BY_REGISTRATION[1])
+    .order_by(_ITEMS.c.position, _ITEMS.c.id)
+)
+_READ_REFS = (
+    select(*(_REFS.c[name] for name in ("field", "fingerprint", "resource_name", "version", "backend")))
+    .where(_REFS.c.registration_id == _BY_REGISTRATION[0], _REFS.c.team_id == _BY_REGISTRATION[1])
+    .where(_REFS.c.superseded_at.is_(None))
+    .order_by(_REFS.c.created_at, _REFS.c.id)
+)
+_LOCKED = (_READ_REGISTRATION.with_for_update(key_share=True), _READ_ITEMS.with_for_update(key_share=True))
+# Guarded by updated_at: a row changed since it was read updates nothing, and the flow re-reads it.
+UPDATE_ITEM = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("b_id"), _ITEMS.c.updated_at == bindparam("b_seen"))
+    .values({name: bindparam(f"b_{name}") for name in ITEM_FIELDS})
+)
+UPDATE_REGISTRATION = (
+    update(_REGISTRATIONS)
+    .where(_REGISTRATIONS.c.id == bindparam("b_id"), _REGISTRATIONS.c.updated_at == bindparam("b_seen"))
+    .values(step=bindparam("b_step"), status=bindparam("b_status"), answers=bindparam("b_answers"))
+)
+INSERT_AUDIT = insert(AuditEvent.__table__)
+_OTHER_IN_PROGRESS = select(_REGISTRATIONS.c.id).where(
+    *(_REGISTRATIONS.c[name] == bindparam(name) for name in ("team_id", "platform", "environment")),
+    _REGISTRATIONS.c.status == "in_progress",
+)
+
+
+def read_rows(
+    connection: Connection, team_id: str, registration_id: str, *, lock: bool = False
+) -> tuple[Any, ...]:
+    """(registration, items, current secret refs) of this workspace; (None, [], []) when absent.
+
+    With `lock`, the registration and its items are locked for the transaction (PostgreSQL;
+    SQLite's writers hold the database's write lock from BEGIN IMMEDIATE).
+    """
+    params = {"registration_id": registration_id, "team_id": team_id}
+    locked = lock and connection.dialect.name != "sqlite"
+    registration = connection.execute(_LOCKED[0] if locked else _READ_REGISTRATION, params).first()
+    if registration is None:
+        return None, [], []
+    items = connection.execute(_LOCKED[1] if locked else _READ_ITEMS, params).all()
+    return registration, items, connection.execute(_READ_REFS, params).all()
+
+
+def other_in_progress(connection: Connection, registration: Any) -> bool:
+    """Whether another registration of this platform and environment is in progress."""
+    params = {k: getattr(registration, k) for k in ("team_id", "platform", "environment")}
+    return connection.execute(_OTHER_IN_PROGRESS, params).first() is not None
+
+
+_sqlite_writers: dict[str, threading.RLock] = {}
+
+
+@contextmanager
+def one_writer(db: Database) -> Iterator[None]:
+    """On SQLite, the wizard's writers (the vault write, the step's transaction) take turns on a
+    process lock: SQLite has one writer, and its busy handler sleeps in steps of up to 100 ms,
+    which under concurrent submissions costs far more than queueing. No-op on PostgreSQL."""
+    if db.dialect != "sqlite":
+        yield
+        return
+    with _runtime_lock:
+        lock = _sqlite_writers.setdefault(db.url, threading.RLock())
+    with lock:
+        yield
+
+
+@contextmanager
+def writing(db: Database) -> Iterator[Connection]:
+    """A transaction holding the write lock from its start (SQLite: BEGIN IMMEDIATE)."""
+    with one_writer(db), db.engine.connect() as connection:
+        if db.dialect == "sqlite":
+            connection.execution_options(sqlite_begin="IMMEDIATE")
+        with connection.begin():
+            yield connection
+
+
+def snapshot_of(
+    registration: Any,
+    items: Sequence[Any],
+    references: Sequence[Any],
+    *,
+    platform: Platform,
+    user_id: str,
+    vault: Any,
+) -> Snapshot:
+    """The view model of a registration row, its item rows and its current secret references."""
+    phases = {item.key: item.phase for item in checklist_for(platform, registration.environment)}
+    views = tuple(
+        ItemView(i.item_key, item_title(i.item_key, platform), phases.get(i.item_key), i.status,
+                 i.owner_user_id, i.due_date)
+        for i in items
+    )  # fmt: skip
+    stored = tuple(
+        StoredView(ref.field, display(ref.fingerprint), ref.resource_name, ref.version)
+        for ref in references
+        if getattr(ref, "superseded_at", None) is None and ref.backend == vault.backend
+    )
+    return Snapshot(
+        registration_id=registration.id,
+        team_id=registration.team_id,
+        platform=platform,
+        environment=registration.environment,
+        step=Step.saved(registration.step),
+        status=registration.status,
+        user_id=user_id,
+        vault_label=vault.location_label,
+        vault_development_only=vault.development_only,
+        answers=dict(registration.answers or {}),
+        items=views,
+        stored=stored,
+    )
+
+
+def snapshot(
+    deps: Deps, registration: Any, items: Sequence[Any], refs: Sequence[Any], user_id: str
+) -> Snapshot | None:
+    """The view model, or None for a registration that is gone, cancelled or off the catalogue."""
+    if registration is None or registration.status == "cancelled":
+        return None
+    if registration.platform not in deps.catalogue:  # removed from the catalogue since
+        return None
+    platform = deps.catalogue.get(registration.platform)
+    view = snapshot_of(registration, items, refs, platform=platform, user_id=user_id, vault=deps.vault)
+    return replace(view, rows=(registration, items, refs))
+
+
 def load(deps: Deps, team_id: str, registration_id: str, user_id: str) -> Snapshot | None:
     """The registration as the wizard shows it; None when gone, cancelled or of another workspace."""
-    with deps.db.session() as session:
-        scope = TeamScope(session, team_id)
-        registration = scope.registration(registration_id)
-        if registration is None or registration.status == "cancelled":
-            return None
-        if registration.platform not in deps.catalogue:
-            return None
-        return snapshot_of(
-            registration,
-            scope.secret_refs(registration.id),
-            platform=deps.catalogue.get(registration.platform),
-            user_id=user_id,
-            vault_backend=deps.vault.backend,
-            vault_label=deps.vault.location_label,
-            vault_development_only=deps.vault.development_only,
-        )
+    with deps.db.engine.connect() as connection:
+        return snapshot(deps, *read_rows(connection, team_id, registration_id), user_id)
 
 
 def active_step(deps: Deps, team_id: str, platform_id: str, environment: str) -> Step | None:
     """The saved step of the registration in progress for this platform and environment, if any."""
     with deps.db.session() as session:
         registration = TeamScope(session, team_id).active_registration(platform_id, environment)
-        if registration is None:
-            return None
-        step = Step(registration.step) if registration.step in Step.__members__ else Step.prerequisites
-        return Step.prerequisites if step is Step.platform else step
+        return None if registration is None else Step.saved(registration.step)
 
 
 def view_at(snapshot: Snapshot | None, step: str | None = None) -> dict[str, Any]:
     """The modal at the registration's saved step, or at an earlier `step` to edit it."""
     if snapshot is None:
         return gone_view()
-    wanted = Step(step) if step in Step.__members__ else snapshot.step
-    if wanted is Step.platform:
-        wanted = snapshot.step
+    wanted = Step(step) if step in Step.__members__ and step != Step.platform else snapshot.step
     return step_view(snapshot, wanted, editing=wanted.passed(snapshot.step))
 
 

@@ -6,13 +6,13 @@ decides what is wrong. Credential values are secrets: their container never show
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from bot.catalogue import Platform
-from bot.credentials import JSON_FIELD
+from bot.credentials import JSON_FIELD, CredentialInputError, CredentialPayload, payloads_for
 from bot.ids import ActionId, BlockId, Step, credential_block, due_block, owner_block
 from bot.texts import wizard as t
 from bot.wizard.mailbox import MailboxCheck
@@ -272,3 +272,58 @@ def credentials_outcome(
     if "retrieve_credentials" in statuses and (platform.credentials_required or platform.credentials_known):
         statuses["retrieve_credentials"] = "done"
     return Outcome({}, statuses, {})
+
+
+def item_after(
+    row: Any,
+    statuses: Mapping[str, str],
+    owner: str,
+    due: date | None,
+    user_id: str,
+    now: datetime,
+    remind: Callable[[date | None], datetime],
+) -> dict[str, Any]:
+    """A checklist item row's columns after a step: "done" stamps who and when; an open item gets
+    the step's owner and due date and a first reminder (kept when nothing about it changed)."""
+    item = dict(row._mapping)
+    status = statuses.get(item["item_key"])
+    if status is None:
+        return item
+    was, item["status"] = item["status"], status
+    if status == "done":
+        if was != "done":
+            item["completed_by"], item["completed_at"] = user_id, now
+    else:
+        item["completed_by"] = item["completed_at"] = None
+    if status != "todo":
+        item["next_reminder_at"] = None
+    elif (
+        was != "todo"
+        or (item["owner_user_id"], item["due_date"]) != (owner, due)
+        or not item["next_reminder_at"]
+    ):
+        item["owner_user_id"], item["due_date"] = owner, due
+        item["next_reminder_at"] = remind(due)
+    return item
+
+
+def settled_status(status: str, items: list[dict[str, Any]], other_in_progress: Callable[[], bool]) -> str:
+    """At the summary: completed when no item is left to do; back in progress when an edit reopened
+    one, unless another registration of the platform and environment is (the unique index)."""
+    open_items = any(item["status"] == "todo" for item in items)
+    if not open_items and status == "in_progress":
+        return "completed"
+    if open_items and status == "completed" and not other_in_progress():
+        return "in_progress"
+    return status
+
+
+def payloads(platform: Platform, given: Mapping[str, str]) -> list[CredentialPayload]:
+    """What to store for the filled-in credential fields (bot.credentials decides the shape)."""
+    try:
+        return payloads_for(platform, given)
+    except CredentialInputError as error:
+        if platform.store_as_json or error.unknown:
+            raise
+        # Stored per field: a field already stored and left empty keeps its stored value.
+        return [CredentialPayload(key, raw.strip()) for key, raw in given.items()]

@@ -11,23 +11,25 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from bot import wizard
 from bot.catalogue import Platform
 from bot.checklist import Phase, checklist_for
-from bot.credentials import CredentialInputError, CredentialPayload, payloads_for
+from bot.credentials import CredentialPayload
 from bot.deps import Deps
 from bot.ids import BlockId, Metadata, Step, credential_block
 from bot.logging_setup import in_flight_secrets
 from bot.reminders.policy import initial_reminder_at
 from bot.texts import wizard as t
-from bot.views.wizard import Snapshot, default_environment, gone_view, loading_view, picker_view, snapshot_of
+from bot.views.wizard import Snapshot, default_environment, gone_view, loading_view, picker_view
 from bot.views.wizard_steps import dm_message, mailbox_applies, step_view
 from bot.wizard import answers as parse
-from bot.wizard import load, open_view, prefetch_profile, runtime, send_dm, update_view, view_at
 from bot.wizard.mailbox import Verdict, check_mailbox
 from storage.models import ChecklistItem, Registration
 from storage.repositories import TeamScope
@@ -35,13 +37,9 @@ from storage.vault.base import StoredSecret, VaultError
 
 PROFILE_TIMEOUT_SECONDS = 1.0  # users.info at submission; past it the own-email rule is skipped
 MIN_VAULT_SECONDS = 0.05  # don't start a vault write that cannot finish
-_STORED_DETAILS = (
-    ("fields", "field"),
-    ("fingerprints", "fingerprint"),
-    ("resources", "resource_name"),
-    ("versions", "version"),
-    ("created", "created"),
-)
+# Audit details of stored credentials: references only (name in the event, StoredSecret attribute).
+_STORED = (("fields", "field"), ("fingerprints", "fingerprint"), ("resources", "resource_name"))
+_STORED += (("versions", "version"), ("created", "created"))
 
 
 @dataclass(frozen=True)
@@ -76,19 +74,14 @@ def open_wizard(
     """The picker; or, with a platform, "Loading…" at once, then the registration at its saved step."""
     if platform_id is None:
         view = picker_view(deps.catalogue, environment=environment)
-        open_view(deps, trigger_id, view, user_id=user_id, channel_id=channel_id)
-    else:
-        opened = open_view(deps, trigger_id, loading_view(), user_id=user_id, channel_id=channel_id)
-        if opened is None:
-            return
+        wizard.open_view(deps, trigger_id, view, user_id=user_id, channel_id=channel_id)
+    elif opened := wizard.open_view(deps, trigger_id, loading_view(), user_id=user_id, channel_id=channel_id):
         platform = deps.catalogue.get(platform_id)
         environment = environment or default_environment(platform)
-        snapshot = load(
-            deps, team_id, resume_or_create(deps, team_id, user_id, platform, environment), user_id
-        )
-        view = gone_view() if snapshot is None else step_view(snapshot, snapshot.step)
-        update_view(deps, opened["id"], view, opened.get("hash"))
-    prefetch_profile(deps, team_id, user_id)
+        registration_id = resume_or_create(deps, team_id, user_id, platform, environment)
+        snapshot = wizard.load(deps, team_id, registration_id, user_id)
+        wizard.update_view(deps, opened["id"], wizard.view_at(snapshot), opened.get("hash"))
+    wizard.prefetch_profile(deps, team_id, user_id)
 
 
 def open_registration(
@@ -98,12 +91,10 @@ def open_registration(
 
     Call it after the ack (in deps.background): it opens "Loading…" with the trigger, then updates.
     """
-    opened = open_view(deps, trigger_id, loading_view(), user_id=user_id, channel_id=None)
-    if opened is None:
-        return
-    snapshot = load(deps, team_id, registration_id, user_id)
-    update_view(deps, opened["id"], view_at(snapshot, step), opened.get("hash"))
-    prefetch_profile(deps, team_id, user_id)
+    if opened := wizard.open_view(deps, trigger_id, loading_view(), user_id=user_id, channel_id=None):
+        snapshot = wizard.load(deps, team_id, registration_id, user_id)
+        wizard.update_view(deps, opened["id"], wizard.view_at(snapshot, step), opened.get("hash"))
+        wizard.prefetch_profile(deps, team_id, user_id)
 
 
 # --- view submissions (before the ack) -----------------------------------------------------------------
@@ -120,8 +111,8 @@ def submit(deps: Deps, *, team_id: str, user_id: str, view: dict[str, Any]) -> R
         return _update(gone_view())
     if meta.step is Step.summary:
         return Reply({})
-    with runtime(deps).locks.hold(meta.registration_id):
-        snapshot = load(deps, team_id, meta.registration_id, user_id)
+    with wizard.runtime(deps).locks.hold(meta.registration_id):
+        snapshot = wizard.load(deps, team_id, meta.registration_id, user_id)
         if snapshot is None:
             return _update(gone_view())
         if not meta.editing and meta.step.passed(snapshot.step):
@@ -130,19 +121,14 @@ def submit(deps: Deps, *, team_id: str, user_id: str, view: dict[str, Any]) -> R
         if meta.step is Step.credentials:
             return _submit_credentials(deps, snapshot, user_id, state, meta.editing, started)
         if meta.step is Step.prerequisites:
-            outcome = parse.prerequisites_outcome(parse.prerequisite_answers(state), _today(deps))
+            outcome = parse.prerequisites_outcome(parse.prerequisite_answers(state), deps.clock.now().date())
         else:
             outcome = _registration_outcome(deps, snapshot, user_id, state)
         if outcome.errors:
             return _errors(outcome.errors)
-        saved = save_step(
-            deps, snapshot, user_id, meta.step, outcome, parse.assignment(state, meta.step), meta.editing
-        )
+        assignment = parse.assignment(state, meta.step)
+        saved = save_step(deps, snapshot, user_id, meta.step, outcome, assignment, meta.editing)
         return _update(gone_view() if saved is None else step_view(saved, saved.step))
-
-
-def _today(deps: Deps) -> date:
-    return deps.clock.now().date()
 
 
 def _submit_platform(deps: Deps, team_id: str, user_id: str, state: parse.State) -> Reply:
@@ -157,9 +143,8 @@ def _submit_platform(deps: Deps, team_id: str, user_id: str, state: parse.State)
     if errors or chosen.platform_id is None or chosen.environment is None:
         return _errors(errors)
     platform = deps.catalogue.get(chosen.platform_id)
-    snapshot = load(
-        deps, team_id, resume_or_create(deps, team_id, user_id, platform, chosen.environment), user_id
-    )
+    registration_id = resume_or_create(deps, team_id, user_id, platform, chosen.environment)
+    snapshot = wizard.load(deps, team_id, registration_id, user_id)
     return _update(gone_view() if snapshot is None else step_view(snapshot, snapshot.step))
 
 
@@ -169,18 +154,19 @@ def _registration_outcome(deps: Deps, snapshot: Snapshot, user_id: str, state: p
     confirmed = saved.get("mailbox_confirmed") or saved.get("mailbox_warned")
     check = None
     if mailbox_applies(snapshot) and value.mailbox:
-        profile = runtime(deps).profiles.get(snapshot.team_id, user_id, timeout=PROFILE_TIMEOUT_SECONDS)
+        profiles = wizard.runtime(deps).profiles
+        profile = profiles.get(snapshot.team_id, user_id, timeout=PROFILE_TIMEOUT_SECONDS)
         required = snapshot.platform.requires_generic_mailbox
         check = check_mailbox(value.mailbox, generic_required=required, profile=profile, confirmed=confirmed)
         if check.verdict is Verdict.warned:
-            _remember_warning(deps, snapshot, user_id, check.address)
+            _note(deps, snapshot, user_id, "wizard.mailbox_warned", {"mailbox_warned": check.address})
     return parse.registration_outcome(
         value,
         item_keys=snapshot.keys_of(Phase.registration),
         mailbox_required=snapshot.platform.requires_generic_mailbox,
         check=check,
         confirmed=confirmed,
-        today=_today(deps),
+        today=deps.clock.now().date(),
     )
 
 
@@ -191,7 +177,11 @@ def _submit_credentials(
     value = parse.credential_answers(state, tuple(f.key for f in platform.credential_fields))
     keys = snapshot.keys_of(Phase.credentials)
     outcome = parse.credentials_outcome(
-        value, platform=platform, item_keys=keys, stored_fields=snapshot.stored_fields, today=_today(deps)
+        value,
+        platform=platform,
+        item_keys=keys,
+        stored_fields=snapshot.stored_fields,
+        today=deps.clock.now().date(),
     )
     if outcome.errors:
         return _errors(outcome.errors)
@@ -200,27 +190,20 @@ def _submit_credentials(
     if platform.credentials_required and given:
         with in_flight_secrets.track(*given.values(), *(raw.strip() for raw in given.values())):
             try:
-                stored = _store(deps, snapshot, user_id, _payloads(platform, given), started)
+                with wizard.one_writer(deps.db):
+                    stored = _store(deps, snapshot, user_id, parse.payloads(platform, given), started)
             except VaultError as error:
-                failure = {"fields": sorted(given), "code": error.code}
-                _audit(deps, snapshot, user_id, "credentials.store_failed", **failure)
-                text = t.ERROR_VAULT if error.retryable else f"{t.ERROR_VAULT} {error.user_message}"
-                return _errors({credential_block(next(iter(given))): text})
+                failed = {"fields": sorted(given), "code": error.code}
+                _note(deps, snapshot, user_id, "credentials.store_failed", **failed)
+                # On every input that was not saved; Slack's own detail where it helps (not a retry).
+                found = {credential_block(key): t.ERROR_VAULT for key in given}
+                if not error.retryable:
+                    found[credential_block(next(iter(given)))] += f" {error.user_message}"
+                return _errors(found)
     saved = save_step(deps, snapshot, user_id, Step.credentials, outcome, value.assignment, editing, stored)
     if saved is None:
         return _update(gone_view())
-    text, blocks = dm_message(saved)
-    return _update(step_view(saved, saved.step), lambda: send_dm(deps, user_id, text, blocks))
-
-
-def _payloads(platform: Platform, given: dict[str, str]) -> list[CredentialPayload]:
-    try:
-        return payloads_for(platform, given)
-    except CredentialInputError as error:
-        if platform.store_as_json or error.unknown:
-            raise
-        # Stored per field: a field already stored and left empty keeps its stored value.
-        return [CredentialPayload(key, raw.strip()) for key, raw in given.items()]
+    return _update(step_view(saved, saved.step), lambda: wizard.send_dm(deps, user_id, *dm_message(saved)))
 
 
 def _store(
@@ -250,9 +233,16 @@ def _store(
 def resume_or_create(deps: Deps, team_id: str, user_id: str, platform: Platform, environment: str) -> str:
     """The workspace's registration of this platform and environment: the one in progress, else the
     latest completed one, else a new one with its checklist (a concurrent creation is resumed)."""
-    with deps.db.write_session() as session:
+    with wizard.one_writer(deps.db), deps.db.write_session() as session:
         scope = TeamScope(session, team_id)
-        existing = _existing(scope, platform.id, environment)
+        completed = [
+            r
+            for r in scope.registrations_for_platform(platform.id)
+            if r.environment == environment and r.status == "completed"
+        ]
+        existing = scope.active_registration(platform.id, environment) or (
+            completed[-1] if completed else None
+        )
         if existing is None:
             scope.ensure_workspace()
             registration = _new_registration(deps, team_id, platform, environment, user_id)
@@ -275,18 +265,6 @@ def _where(registration: Registration) -> dict[str, str]:
     return {"platform": registration.platform, "environment": registration.environment}
 
 
-def _existing(scope: TeamScope, platform_id: str, environment: str) -> Registration | None:
-    active = scope.active_registration(platform_id, environment)
-    if active is not None:
-        return active
-    completed = [
-        r
-        for r in scope.registrations_for_platform(platform_id)
-        if r.environment == environment and r.status == "completed"
-    ]
-    return completed[-1] if completed else None
-
-
 def _new_registration(
     deps: Deps, team_id: str, platform: Platform, environment: str, user_id: str
 ) -> Registration:
@@ -300,6 +278,10 @@ def _new_registration(
     return registration
 
 
+class _Stale(Exception):
+    """A row changed between reading it and saving: save again from a locked read."""
+
+
 def save_step(
     deps: Deps,
     snapshot: Snapshot,
@@ -310,94 +292,108 @@ def save_step(
     editing: bool,
     stored: Sequence[StoredSecret] = (),
 ) -> Snapshot | None:
-    """One transaction: item statuses, owners and due dates, answers, the step, status, audit."""
-    now = deps.clock.now()
-    owner = assignment.owner or user_id
-    with deps.db.write_session() as session:
-        scope = TeamScope(session, snapshot.team_id)
-        registration = scope.registration(snapshot.registration_id, for_update=True)
-        if registration is None or registration.status == "cancelled":
-            return None
-        changed = {}
-        for item in registration.items:
-            if item.item_key in outcome.statuses:
-                _set_status(deps, item, outcome.statuses[item.item_key], owner, assignment.due, user_id, now)
-                changed[item.item_key] = item.status
-        answers = dict(registration.answers or {})
-        if outcome.answers:
-            answers[step.value] = {**answers.get(step.value, {}), **outcome.answers}
-        due = assignment.due.isoformat() if assignment.due else None
-        answers["assignments"] = {**answers.get("assignments", {}), step.value: {"owner": owner, "due": due}}
-        registration.answers = answers
-        if not editing and Step(registration.step).number < step.after().number:
-            registration.step = step.after().value
-        where = _where(registration)
-        saved = {"step": step.value, "items": changed, "editing": editing}
-        scope.audit(user_id, "wizard.step_saved", registration.id, **where, **saved)
-        if stored:  # references only: field names, fingerprints, resource names, versions
-            refs = {name: [getattr(s, attr) for s in stored] for name, attr in _STORED_DETAILS}
-            scope.audit(user_id, "credentials.stored", registration.id, **where, **refs)
-        if Step(registration.step) is Step.summary:
-            _settle_status(scope, registration, user_id, where)
-        session.flush()
-        return snapshot_of(
-            registration,
-            scope.secret_refs(registration.id),
-            platform=snapshot.platform,
-            user_id=user_id,
-            vault_backend=deps.vault.backend,
-            vault_label=deps.vault.location_label,
-            vault_development_only=deps.vault.development_only,
+    """One transaction: item statuses, owners and due dates, answers, the step, status, audit.
+
+    Saved against the rows the snapshot was read from, each update guarded by the row's updated_at;
+    if any changed meanwhile (another process), the transaction is redone from a locked read.
+    """
+    for attempt in range(2):
+        try:
+            with wizard.writing(deps.db) as connection:
+                rows = snapshot.rows
+                if attempt or rows is None:
+                    rows = wizard.read_rows(connection, snapshot.team_id, snapshot.registration_id, lock=True)
+                return _save(deps, connection, rows, user_id, step, outcome, assignment, editing, stored)
+        except _Stale:
+            if attempt:
+                raise
+    return None
+
+
+def _save(
+    deps: Deps,
+    connection: Connection,
+    rows: tuple[Any, ...],
+    user_id: str,
+    step: Step,
+    outcome: parse.Outcome,
+    assignment: parse.Assignment,
+    editing: bool,
+    stored: Sequence[StoredSecret],
+) -> Snapshot | None:
+    registration, item_rows, refs = rows
+    if registration is None or registration.status == "cancelled":
+        return None
+    now, owner = deps.clock.now(), assignment.owner or user_id
+
+    def remind(due: date | None) -> datetime:
+        return initial_reminder_at(now, due, deps.settings)
+
+    args = (outcome.statuses, owner, assignment.due, user_id, now, remind)
+    items = [parse.item_after(row, *args) for row in item_rows]
+    changed = [(item, row) for item, row in zip(items, item_rows, strict=True) if item != dict(row._mapping)]
+    if changed:
+        fields = wizard.ITEM_FIELDS
+        params = [
+            {"b_id": r.id, "b_seen": r.updated_at, **{f"b_{k}": i[k] for k in fields}} for i, r in changed
+        ]
+        if connection.execute(wizard.UPDATE_ITEM, params).rowcount != len(changed):
+            raise _Stale
+    answers = dict(registration.answers or {})
+    if outcome.answers:
+        answers[step.value] = {**answers.get(step.value, {}), **outcome.answers}
+    due = assignment.due.isoformat() if assignment.due else None
+    answers["assignments"] = {**answers.get("assignments", {}), step.value: {"owner": owner, "due": due}}
+    current = Step.saved(registration.step)
+    new_step = step.after() if not editing and current.number < step.after().number else current
+    saved = {
+        "step": step.value,
+        "items": {i["item_key"]: i["status"] for i, _ in changed},
+        "editing": editing,
+    }
+    events: list[tuple[str, dict[str, Any]]] = [("wizard.step_saved", saved)]
+    if stored:  # references only: field names, fingerprints, resource names, versions
+        events.append(("credentials.stored", {name: [getattr(s, a) for s in stored] for name, a in _STORED}))
+    status = registration.status
+    if new_step is Step.summary:
+        status = parse.settled_status(
+            status, items, lambda: wizard.other_in_progress(connection, registration)
         )
+        if status != registration.status:
+            events.append((f"registration.{'completed' if status == 'completed' else 'reopened'}", {}))
+    values = {"b_step": new_step.value, "b_status": status, "b_answers": answers}
+    guard = {"b_id": registration.id, "b_seen": registration.updated_at}
+    if connection.execute(wizard.UPDATE_REGISTRATION, {**guard, **values}).rowcount != 1:
+        raise _Stale
+    where = {"platform": registration.platform, "environment": registration.environment}
+    audit = {"team_id": registration.team_id, "actor": user_id, "subject": registration.id}
+    connection.execute(
+        wizard.INSERT_AUDIT, [{**audit, "action": a, "details": {**where, **d}} for a, d in events]
+    )
+    after = {**registration._mapping, "step": new_step.value, "status": status, "answers": answers}
+    if stored:  # the vault's new references replace the ones they superseded
+        refs = [ref for ref in refs if ref.field not in {s.field for s in stored}] + list(stored)
+    return wizard.snapshot(
+        deps, SimpleNamespace(**after), [SimpleNamespace(**i) for i in items], refs, user_id
+    )
 
 
-def _set_status(
-    deps: Deps, item: ChecklistItem, status: str, owner: str, due: date | None, user_id: str, now: Any
+def _note(
+    deps: Deps,
+    snapshot: Snapshot,
+    user_id: str,
+    action: str,
+    remember: dict[str, str] | None = None,
+    **details: Any,
 ) -> None:
-    was = item.status
-    item.status = status
-    if status == "done" and was != "done":
-        item.completed_by, item.completed_at = user_id, now
-    elif status != "done":
-        item.completed_by = item.completed_at = None
-    if status != "todo":
-        item.next_reminder_at = None
-    elif (
-        was != "todo" or (item.owner_user_id, item.due_date) != (owner, due) or item.next_reminder_at is None
-    ):
-        item.owner_user_id, item.due_date = owner, due
-        item.next_reminder_at = initial_reminder_at(now, due, deps.settings)
-
-
-def _settle_status(scope: TeamScope, registration: Registration, user_id: str, where: dict[str, str]) -> None:
-    """Completed when no item is left to do; back in progress if an edit reopened one."""
-    open_items = any(item.status == "todo" for item in registration.items)
-    if not open_items and registration.status == "in_progress":
-        registration.status = "completed"
-        scope.audit(user_id, "registration.completed", registration.id, **where)
-    elif open_items and registration.status == "completed":
-        other = scope.active_registration(registration.platform, registration.environment)
-        if other is None:  # the unique index allows one registration in progress
-            registration.status = "in_progress"
-            scope.audit(user_id, "registration.reopened", registration.id, **where)
-
-
-def _remember_warning(deps: Deps, snapshot: Snapshot, user_id: str, address: str) -> None:
-    """The address warned about: submitting it again confirms it (kept with the answers)."""
-    with deps.db.write_session() as session:
+    """An audit event outside a step save, optionally remembering registration answers with it."""
+    with wizard.one_writer(deps.db), deps.db.write_session() as session:
         scope = TeamScope(session, snapshot.team_id)
         registration = scope.registration(snapshot.registration_id, for_update=True)
         if registration is None:
             return
-        answers = dict(registration.answers or {})
-        answers["registration"] = {**answers.get("registration", {}), "mailbox_warned": address}
-        registration.answers = answers
-        scope.audit(user_id, "wizard.mailbox_warned", registration.id, **_where(registration))
-
-
-def _audit(deps: Deps, snapshot: Snapshot, user_id: str, action: str, **details: Any) -> None:
-    with deps.db.session() as session:
-        where = {"platform": snapshot.platform.id, "environment": snapshot.environment}
-        TeamScope(session, snapshot.team_id).audit(
-            user_id, action, snapshot.registration_id, **where, **details
-        )
+        if remember:  # e.g. the mailbox warned about: submitting it again confirms it
+            answers = dict(registration.answers or {})
+            answers["registration"] = {**answers.get("registration", {}), **remember}
+            registration.answers = answers
+        scope.audit(user_id, action, registration.id, **_where(registration), **details)

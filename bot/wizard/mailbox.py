@@ -1,7 +1,8 @@
 """The mailbox a company registers with a platform: well-formed, and a shared team mailbox.
 
 Pure rules (no Slack, no database) plus a small in-memory cache of the registering person's
-Slack profile, which the wizard fills when it opens so the check at submission costs nothing.
+Slack profile (users.info), which the wizard fills when it opens so the check at submission
+costs nothing.
 
 For platforms that require a generic mailbox (QuickBooks Online) the person's own Slack email and
 free-mail domains are refused. Everywhere else they only earn a warning. An address that looks
@@ -11,14 +12,20 @@ address again confirms it.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
+
+from slack_sdk import WebClient
 
 from bot.texts import wizard as t
+
+logger = logging.getLogger(__name__)
 
 MAX_LENGTH = 254
 _LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
@@ -206,3 +213,37 @@ class ProfileCache:
     def refresh(self, team_id: str, user_id: str, *, timeout: float = 5.0) -> Profile | None:
         """Prefetch (when the wizard opens): fetch unless a fresh entry exists."""
         return self.get(team_id, user_id, timeout=timeout)
+
+
+def users_info_fetcher(
+    main_client: Callable[[], WebClient | None],
+) -> Callable[[str, str, float], Profile | None]:
+    """ProfileCache's fetch: users.info on a client of its own (the caller's timeout, no retries).
+
+    Any failure — Slack's error, a timeout, a refused connection — gives None: the caller then
+    skips the own-address rule rather than fail the person's submission.
+    """
+    clients: dict[float, WebClient] = {}
+
+    def fetch(team_id: str, user_id: str, timeout: float) -> Profile | None:
+        main = main_client()
+        if main is None:
+            return None
+        if timeout not in clients:  # urllib takes a float timeout, whatever WebClient's annotation says
+            clients[timeout] = WebClient(token=main.token, base_url=main.base_url, timeout=timeout)  # type: ignore[arg-type]
+            clients[timeout].retry_handlers = []
+        try:
+            user: dict[str, Any] = clients[timeout].users_info(user=user_id)["user"] or {}
+        except Exception as error:  # SlackApiError, timeouts, connection errors
+            logger.warning("users.info for %s failed: %s", user_id, type(error).__name__)
+            return None
+        profile = user.get("profile") or {}
+        names = (
+            profile.get("real_name"),
+            profile.get("display_name"),
+            user.get("real_name"),
+            user.get("name"),
+        )
+        return Profile(profile.get("email") or None, tuple(n for n in names if n), user.get("tz") or None)
+
+    return fetch

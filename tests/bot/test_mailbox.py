@@ -21,7 +21,13 @@ ALICE = Profile(email="alice@acme.example", names=("Alice Archer", "alice"))
 
 @pytest.mark.parametrize(
     "address",
-    ["system-admins@acme.com", "a@b.co", "x.y+tag@sub.example.org", "o'brien@acme.ie", "dev@xn--bcher-kva.de"],
+    [
+        "system-admins@acme.com",
+        "a@b.co",
+        "x.y+tag@sub.example.org",
+        "o'brien@acme.ie",
+        "dev@xn--bcher-kva.de",
+    ],
 )
 def test_well_formed(address: str) -> None:
     assert is_well_formed(address)
@@ -81,7 +87,9 @@ def test_free_mail(address: str) -> None:
     assert is_free_mail(address)
 
 
-@pytest.mark.parametrize("address", ["team@acme.com", "team@mail.acme.com", "team@yahooligans-consulting.com"])
+@pytest.mark.parametrize(
+    "address", ["team@acme.com", "team@mail.acme.com", "team@yahooligans-consulting.com"]
+)
 def test_company_domains_are_not_free_mail(address: str) -> None:
     assert not is_free_mail(address)
 
@@ -123,19 +131,25 @@ def test_generic_required_rejects_the_own_address_and_free_mail() -> None:
 
 
 def test_generic_required_rejection_cannot_be_confirmed_away() -> None:
-    own = check_mailbox("alice@acme.example", generic_required=True, profile=ALICE, confirmed="alice@acme.example")
+    own = check_mailbox(
+        "alice@acme.example", generic_required=True, profile=ALICE, confirmed="alice@acme.example"
+    )
     assert own.verdict is Verdict.rejected
 
 
 def test_elsewhere_the_own_address_and_free_mail_are_only_warnings() -> None:
-    assert check_mailbox("alice@acme.example", generic_required=False, profile=ALICE).verdict is Verdict.warned
+    assert (
+        check_mailbox("alice@acme.example", generic_required=False, profile=ALICE).verdict is Verdict.warned
+    )
     assert check_mailbox("team@gmail.com", generic_required=False, profile=ALICE).verdict is Verdict.warned
 
 
 def test_a_personal_warning_is_accepted_once_confirmed() -> None:
     first = check_mailbox("jane.doe@acme.com", generic_required=True, profile=ALICE)
     assert first.verdict is Verdict.warned and "press Next again" in (first.message or "")
-    again = check_mailbox("Jane.Doe@ACME.com", generic_required=True, profile=ALICE, confirmed="jane.doe@acme.com")
+    again = check_mailbox(
+        "Jane.Doe@ACME.com", generic_required=True, profile=ALICE, confirmed="jane.doe@acme.com"
+    )
     assert again.verdict is Verdict.ok and again.accepted
 
 

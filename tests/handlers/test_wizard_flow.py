@@ -40,7 +40,9 @@ def test_quickbooks_online_from_command_to_summary(
     registration = wizard.registration()
     assert (registration.platform, registration.environment) == ("quickbooks-online", "sandbox")
     assert metadata(view) == {"s": "prerequisites", "r": registration.id}
-    expected = [item.key for item in checklist_for(wizard.bot.deps.catalogue.get("quickbooks-online"), "sandbox")]
+    expected = [
+        item.key for item in checklist_for(wizard.bot.deps.catalogue.get("quickbooks-online"), "sandbox")
+    ]
     items = wizard.items()
     assert sorted(items) == sorted(expected)
     assert [items[key].position for key in expected] == list(range(len(expected)))
@@ -78,8 +80,14 @@ def test_quickbooks_online_from_command_to_summary(
 
     # Credentials: one input per catalogue field, secrets never pre-filled.
     assert {"credential_client_id", "credential_client_secret"} <= set(block_ids(view))
-    assert all("initial_value" not in (b.get("element") or {}) for b in view["blocks"] if b.get("block_id", "").startswith("credential_"))
-    response = wizard.submit({"credential_client_id": "ABqbo-client-id", "credential_client_secret": "qbo-secret-1"})
+    assert all(
+        "initial_value" not in (b.get("element") or {})
+        for b in view["blocks"]
+        if b.get("block_id", "").startswith("credential_")
+    )
+    response = wizard.submit(
+        {"credential_client_id": "ABqbo-client-id", "credential_client_secret": "qbo-secret-1"}
+    )
     view = updated(response)
     assert view["title"]["text"] == "5/5 Summary"
     refs = wizard.refs()
@@ -123,7 +131,9 @@ def test_sage_intacct_stores_sender_id_and_password_as_one_json_payload(
     assert view["title"]["text"] == "4/5 Credentials"
     labels = [b["label"]["text"] for b in view["blocks"] if b.get("block_id", "").startswith("credential_")]
     assert labels == ["Sender ID", "Sender Password (secret)"]
-    view = updated(wizard.submit({"credential_sender_id": "acme-sender", "credential_sender_password": "s3cret-pw"}))
+    view = updated(
+        wizard.submit({"credential_sender_id": "acme-sender", "credential_sender_password": "s3cret-pw"})
+    )
     assert view["title"]["text"] == "5/5 Summary"
     assert secret_manager.payloads() == [b'{"sender_id":"acme-sender","sender_password":"s3cret-pw"}']
     assert "Sender ID + Sender Password" in texts(view)
@@ -141,7 +151,7 @@ def test_netsuite_has_no_credential_inputs_and_says_what_happens_instead(
     assert not [b for b in block_ids(view) if b.startswith("credential_")]
     assert "SuiteBundle" in texts(view)
     assert view["submit"]["text"] == "Next"
-    view = updated(wizard.submit({"credential_checks": ["netsuite_bundle"]}))
+    view = updated(wizard.submit({"credentials_checks": ["netsuite_bundle"]}))
     assert view["title"]["text"] == "5/5 Summary"
     assert "SuiteBundle" in texts(view) and "every item is done" in texts(view)
     assert secret_manager.payloads() == [] and wizard.refs() == []
@@ -181,7 +191,9 @@ def test_xero_registration_and_a_completed_summary(wizard: Wizard, secret_manage
     checks = [o["value"] for b in view["blocks"] if b.get("block_id", "").startswith("registration_checks")
               for o in b["element"]["options"]]  # fmt: skip
     view = updated(wizard.submit({"mailbox": "xero-admins@acme.example", "registration_checks": checks}))
-    view = updated(wizard.submit({"credential_client_id": "xero-id", "credential_client_secret": "xero-secret"}))
+    view = updated(
+        wizard.submit({"credential_client_id": "xero-id", "credential_client_secret": "xero-secret"})
+    )
     assert "every item is done" in texts(view)
     assert wizard.registration().status == "completed"
     assert len(secret_manager.payloads()) == 1

@@ -54,10 +54,17 @@ class Seed:
         platform: str = "xero",
         environment: str = "sandbox",
         status: str = "in_progress",
+        step: str = "prerequisites",
     ) -> str:
         with self.db.session() as session:
             registration = TeamScope(session, self.team_id).add_registration(
-                Registration(platform=platform, environment=environment, created_by=created_by, status=status)
+                Registration(
+                    platform=platform,
+                    environment=environment,
+                    created_by=created_by,
+                    status=status,
+                    step=step,
+                )
             )
             return registration.id
 

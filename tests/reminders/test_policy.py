@@ -203,8 +203,13 @@ def test_escalation_after_k_reminders_once() -> None:
 
 @pytest.mark.parametrize(
     ("status", "registration_status"),
-    [("done", "in_progress"), ("skipped", "in_progress"), ("n/a", "in_progress"),
-     ("todo", "cancelled"), ("todo", "completed")],
+    [
+        ("done", "in_progress"),
+        ("skipped", "in_progress"),
+        ("n/a", "in_progress"),
+        ("todo", "cancelled"),
+        ("todo", "completed"),
+    ],
 )
 def test_reminders_stop_when_done_or_registration_closed(status: str, registration_status: str) -> None:
     verdict = decide(

@@ -100,7 +100,7 @@ def test_finished_items_and_closed_registrations_are_never_reminded(
     result = run_sweep(deps)
 
     assert slack_api.calls_to("chat.postMessage") == []
-    assert result.claimed == 0 and result.digests == 0
+    assert result.claimed == 2 and result.stopped == 2 and result.digests == 0
     for item_id in (on_cancelled, on_completed):  # taken out of the due index for good
         assert seed.get(item_id).next_reminder_at is None
         assert seed.get(item_id).reminder_count == 0
@@ -291,7 +291,6 @@ def test_two_schedulers_sweeping_at_once_send_each_reminder_once(
             sweeper.db.dispose()
 
     assert len(results) == 2 and sum(r.claimed for r in results) == sum(len(v) for v in expected.values())
-    print("claimed per sweep:", [r.claimed for r in results])
     per_owner = Counter(call.params["channel"] for call in slack_api.calls_to("chat.postMessage"))
     assert per_owner == Counter({dm(owner): 1 for owner in owners})
     for owner in owners:
@@ -341,3 +340,27 @@ def test_pacer_spaces_posts_per_channel_and_workspace() -> None:
     for n in range(10):  # past the burst: one post a second
         pacer.wait(f"E{n}")
     assert sum(slept) == pytest.approx(11.0, abs=0.01)
+
+
+def test_done_clicked_while_the_digest_is_being_sent_stays_done(
+    deps: Deps, seed: Seed, slack_api: SlackWebApi
+) -> None:
+    from bot.reminders.actions import mark_done
+
+    registration = seed.registration(created_by=ALICE)
+    item = seed.item(registration, "vault_approved", owner=ALICE, next_at=AN_HOUR_AGO)
+    client = deps.client
+    original = client.api_call  # type: ignore[union-attr]
+
+    def api_call(method: str, *args: object, **kwargs: object) -> object:
+        if method == "chat.postMessage":  # Alice clicks Done on an older digest right now
+            assert mark_done(deps, team_id=seed.team_id, user_id=ALICE, item_id=item).outcome == "done"
+        return original(method, *args, **kwargs)  # type: ignore[arg-type]
+
+    client.api_call = api_call  # type: ignore[method-assign, union-attr]
+    try:
+        run_sweep(deps)
+    finally:
+        del client.api_call  # type: ignore[union-attr]
+    row = seed.get(item)
+    assert row.status == "done" and row.next_reminder_at is None and row.reminder_count == 0
