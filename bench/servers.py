@@ -1,14 +1,16 @@
 """Serve a WSGI app under the production server (app.serve_http: gunicorn, 1 gthread worker) in a
 subprocess on a free loopback port, for benchmarks.
 
-    server = start_server("bench.bench_ack:bare_fast", env, name="bare")  # waits until ready
-    ...                                                                  # server.host, server.port
+    server = start_server("bench.bench_ack:bare_fast", env, name="bare", log_dir=tmp)  # waits
+    ...                                                        # load server.host:server.port
     server.stop()
 
 The child runs `python -m bench.servers MODULE:FACTORY`: it loads Settings from its environment,
 sets up logging like `python app.py`, and runs `app.serve_http(settings)` with only the WSGI factory
 swapped, so every app measured sits behind exactly the server configuration production uses.
 A factory has the signature of `app.wsgi_factory`: Settings -> WSGI callable.
+On Linux the child gets SIGTERM when the thread that started it exits, so a benchmark killed hard
+leaves no server behind: start servers from the main thread (or one that outlives them).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ The message is updated in place ("done ✓" / "snoozed until …"); refusals are
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -212,5 +213,5 @@ def register(app: App, deps: Deps) -> None:
         ack()
         deps.background.submit(handle_click, deps, body)
 
-    for action_id in ActionId:
-        app.action(action_id.value)(on_click)
+    # One listener for every reminder button: Bolt matches listeners one by one.
+    app.action(re.compile("^(" + "|".join(re.escape(a.value) for a in ActionId) + ")$"))(on_click)
