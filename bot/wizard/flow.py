@@ -203,7 +203,10 @@ def _submit_credentials(
     saved = save_step(deps, snapshot, user_id, Step.credentials, outcome, value.assignment, editing, stored)
     if saved is None:
         return _update(gone_view())
-    return _update(step_view(saved, saved.step), lambda: wizard.send_dm(deps, user_id, *dm_message(saved)))
+    # The DM confirms the end of the wizard, and any later change of the stored credentials.
+    confirm = not editing or any(secret.created for secret in stored)
+    dm = (lambda: wizard.send_dm(deps, user_id, *dm_message(saved))) if confirm else None
+    return _update(step_view(saved, saved.step), dm)
 
 
 def _store(
@@ -211,13 +214,8 @@ def _store(
 ) -> list[StoredSecret]:
     """Every payload within the total deadline, which started when the submission arrived."""
     deadline = started + deps.settings.VAULT_DEADLINE_SECONDS
-    target = {
-        "team_id": snapshot.team_id,
-        "registration_id": snapshot.registration_id,
-        "platform": snapshot.platform.id,
-        "environment": snapshot.environment,
-        "actor": user_id,
-    }
+    target = {"team_id": snapshot.team_id, "registration_id": snapshot.registration_id, "actor": user_id}
+    target |= {"platform": snapshot.platform.id, "environment": snapshot.environment}
     stored = []
     for payload in payloads:
         remaining = deadline - time.monotonic()
