@@ -47,6 +47,9 @@ UPDATE_ITEM = (
     update(_ITEMS)
     .where(_ITEMS.c.id == bindparam("b_id"), _ITEMS.c.updated_at == bindparam("b_seen"))
     .values({name: bindparam(f"b_{name}") for name in ITEM_FIELDS})
+    # A reminder sweep that claimed this item must not overwrite what the person just changed:
+    # its later writes apply only while its claim token is still on the row.
+    .values(claim_token=None, claimed_until=None)
 )
 UPDATE_REGISTRATION = (
     update(_REGISTRATIONS)

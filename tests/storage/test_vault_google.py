@@ -6,6 +6,7 @@ import os
 
 os.environ.setdefault("NO_GCE_CHECK", "true")  # read when google.auth's metadata module loads
 
+import functools
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ from google.cloud.secretmanager_v1.types import SecretVersion
 from bot.settings import ConfigError, Settings, load_settings
 from simulators.secret_manager import Emulator, client_for
 from storage.db import Database
-from storage.models import Registration, SecretRef
+from storage.models import SecretRef
 from storage.repositories import TeamScope
 from storage.vault import errors
 from storage.vault.base import StoredSecret, VaultError
@@ -35,10 +36,8 @@ from storage.vault.fingerprint import Fingerprinter
 from storage.vault.google_backend import GoogleSecretManagerBackend, make_client
 from storage.vault.secret_ids import secret_id
 from storage.vault.service import CredentialVault
+from tests.storage.conftest import PLATFORM, PROJECT, TEAM, MakeVault, new_registration
 
-PROJECT = "test-project"
-TEAM = "T0001"
-PLATFORM = "quickbooks-online"
 ENVIRONMENT = "sandbox"
 FIELD = "credentials"
 SECRET_ID = "codat-register_t0001_quickbooks-online_sandbox_credentials"
@@ -47,54 +46,10 @@ LEAST_PRIVILEGE = {"secretmanager.secrets.create", "secretmanager.versions.add"}
 WRITE_METHODS = {"CreateSecret", "AddSecretVersion"}
 
 
-@pytest.fixture(autouse=True)
-def _no_adc(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a test looked up Application Default Credentials")
-
-    monkeypatch.setattr(google.auth, "default", refuse)
-
-
-def new_registration(db: Database, team_id: str = TEAM, status: str = "in_progress") -> str:
-    with db.session() as session:
-        registration = TeamScope(session, team_id).add_registration(
-            Registration(platform=PLATFORM, environment=ENVIRONMENT, created_by="U0ALICE", status=status)
-        )
-        return registration.id
-
-
 @pytest.fixture
-def registration_id(db: Database) -> str:
-    return new_registration(db)
-
-
-MakeVault = Callable[..., CredentialVault]
-
-
-@pytest.fixture
-def make_vault(db: Database, secret_manager: Emulator, tmp_path: Any) -> Iterator[MakeVault]:
-    """A vault built by the factory, talking to `emulator` (the shared one by default)."""
-    built: list[CredentialVault] = []
-
-    def make(emulator: Emulator | None = None, **overrides: Any) -> CredentialVault:
-        settings = load_settings(
-            **{
-                "GCP_PROJECT_ID": PROJECT,
-                "SECRET_MANAGER_ENDPOINT": (emulator or secret_manager).address,
-                "DATA_DIR": tmp_path / "data",
-                "FINGERPRINT_KEY": "test-fingerprint-key-0123",
-                "VAULT_DEADLINE_SECONDS": 1.0,
-                **overrides,
-            }
-        )
-        vault = build_vault(settings, db)
-        assert isinstance(vault, CredentialVault)
-        built.append(vault)
-        return vault
-
-    yield make
-    for vault in built:
-        vault.close()
+def make_vault(make_vault: MakeVault) -> MakeVault:
+    """The shared factory with a shorter deadline, so deadline tests stay quick."""
+    return functools.partial(make_vault, VAULT_DEADLINE_SECONDS=1.0)
 
 
 @pytest.fixture

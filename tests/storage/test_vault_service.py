@@ -14,7 +14,6 @@ import io
 import json
 import threading
 import traceback
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,58 +26,16 @@ from bot.credentials import JSON_FIELD, CredentialInputError, payloads_for, stor
 from bot.settings import load_settings
 from simulators.secret_manager import Emulator
 from storage.db import Database
-from storage.models import Registration, SecretRef
+from storage.models import SecretRef
 from storage.repositories import TeamScope
 from storage.vault.base import StoredSecret, VaultError
 from storage.vault.factory import build_vault
 from storage.vault.service import CredentialVault
+from tests.storage.conftest import FINGERPRINT_KEY as KEY
+from tests.storage.conftest import PLATFORM, PROJECT, TEAM, MakeVault, new_registration
 from tests.support.canary import assert_only_in_secret_manager, new_canary
 
-PROJECT = "test-project"
-TEAM = "T0001"
-PLATFORM = "quickbooks-online"
 SECRET = f"projects/{PROJECT}/secrets/codat-register_t0001_quickbooks-online_sandbox_credentials"
-KEY = "test-fingerprint-key-0123"
-
-
-def new_registration(
-    db: Database, team_id: str = TEAM, platform: str = PLATFORM, status: str = "in_progress"
-) -> str:
-    with db.session() as session:
-        registration = TeamScope(session, team_id).add_registration(
-            Registration(platform=platform, environment="sandbox", created_by="U0ALICE", status=status)
-        )
-        return registration.id
-
-
-@pytest.fixture
-def registration_id(db: Database) -> str:
-    return new_registration(db)
-
-
-MakeVault = Callable[..., CredentialVault]
-
-
-@pytest.fixture
-def make_vault(db: Database, secret_manager: Emulator, tmp_path: Path) -> Iterator[MakeVault]:
-    built: list[CredentialVault] = []
-
-    def make(**overrides: Any) -> CredentialVault:
-        options = {
-            "GCP_PROJECT_ID": PROJECT,
-            "SECRET_MANAGER_ENDPOINT": secret_manager.address,
-            "DATA_DIR": tmp_path / "data",
-            "FINGERPRINT_KEY": KEY,
-            **overrides,
-        }
-        vault = build_vault(load_settings(**{k: v for k, v in options.items() if v is not None}), db)
-        assert isinstance(vault, CredentialVault)
-        built.append(vault)
-        return vault
-
-    yield make
-    for vault in built:
-        vault.close()
 
 
 @pytest.fixture
