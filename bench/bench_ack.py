@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from bench.load import LoadResult, Request, call_wsgi, run_load
 from bench.servers import Server, start_server
 from bot.texts.commands import COMMAND, HELP_TITLE
+from simulators.slack.web_api import DEFAULT_BOT_TOKEN
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -47,7 +48,7 @@ WsgiApp = Callable[..., Iterable[bytes]]
 
 SLACK_PATH = "/slack/events"
 SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"
-BOT_TOKEN = "xoxb-test-token"  # what the SlackWebApi stand-in accepts by default
+BOT_TOKEN = DEFAULT_BOT_TOKEN
 TEAM_ID = "T0BENCH01"
 USER_ID = "U0BENCH01"
 GOAL = 1.2

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from bench.load import LoadResult, Request, run_load
 from bench.servers import LOOPBACK, REPO_ROOT, Server, free_port, start_server
+from simulators.slack.web_api import DEFAULT_BOT_TOKEN
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -43,7 +44,7 @@ os.environ.setdefault("NO_GCE_CHECK", "true")  # never probe the metadata server
 WARMUP = 30
 SLICE = 25
 SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"
-TOKEN = "xoxb-bench-token"
+TOKEN = DEFAULT_BOT_TOKEN
 USER = "U0ALICE"
 PLATFORM = "xero"
 TIME_LIMIT = 120.0

@@ -21,7 +21,7 @@ from simulators.slack.methods import message_fields, web_api_methods
 from simulators.slack.state import SlackError, SlackWorkspace
 from simulators.slack.views import ViewStore
 
-DEFAULT_BOT_TOKEN = "xoxb-test-token"
+DEFAULT_BOT_TOKEN = "xoxb-standin"  # a fake token the stand-in accepts
 
 
 @dataclass(frozen=True)
