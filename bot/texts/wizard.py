@@ -162,20 +162,17 @@ ERROR_VAULT = "Nothing was saved — press Submit again."
 
 # --- step 5: summary -------------------------------------------------------------------------------
 SUMMARY_COMPLETE = "✅ *{name}* ({environment}) is registered: every item is done."
-SUMMARY_OPEN = (
-    "*{name}* ({environment}) is saved. {count} item(s) still open: I'll follow up with their owners."
-)
+SUMMARY_OPEN = "*{name}* ({environment}) is saved. {open}: I'll follow up with their owners."
 SUMMARY_STORED = "*Stored in {location}*\n{lines}"
 SUMMARY_STORED_LINE = "• {fields} · `{fingerprint}` · `{resource}` (version {version})"
-SUMMARY_DEV_ONLY = " — development only"
 SUMMARY_NOTHING_STORED = "*No credentials stored yet.*"
 SUMMARY_NO_CREDENTIALS = "*No company-level credentials.* {reason}"
 SUMMARY_REMAINING = "*Still to do*\n{lines}"
 SUMMARY_REMAINING_LINE = "◻️ {title} · <@{owner}>{due}"
 SUMMARY_DUE = " · due {date}"
 SUMMARY_ALL_DONE = "*Still to do:* nothing ✅"
-SUMMARY_NEXT = "*Next:* Enter these credentials in the Codat Portal: {path}"
-SUMMARY_NEXT_NO_CREDENTIALS = "*Next:* Enable it in the Codat Portal: {path}"
+SUMMARY_NEXT = "*Next:* enter these credentials in {path}"
+SUMMARY_NEXT_NO_CREDENTIALS = "*Next:* turn the integration on in {path}"
 SUMMARY_PORTAL_LINK = "<{url}|Open the Codat Portal>"
 EDIT_BUTTONS = {
     "prerequisites": "Edit prerequisites",
@@ -186,6 +183,11 @@ EDIT_BUTTONS = {
 # --- the DM at the end --------------------------------------------------------------------------------
 DM_TEXT = "{name} ({environment}): registration saved. {state}"
 DM_COMPLETE = "Every item is done ✅"
-DM_OPEN = "{count} item(s) still open: I'll follow up with their owners."
+DM_OPEN = "{open}: I'll follow up with their owners."
 DM_FIELDS = "Stored in {location}: {fields}."
-DM_NEXT = "Next: enter these credentials in the Codat Portal: {path}"
+DM_NEXT = "Next: enter these credentials in {path}"
+
+
+def items_open(count: int) -> str:
+    """ "1 item is still open" / "3 items are still open"."""
+    return "1 item is still open" if count == 1 else f"{count} items are still open"

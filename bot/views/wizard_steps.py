@@ -295,7 +295,9 @@ def summary_text(snapshot: Snapshot) -> str:
     platform, environment = snapshot.platform, snapshot.environment
     if not snapshot.open_items:
         return t.SUMMARY_COMPLETE.format(name=platform.name, environment=environment)
-    return t.SUMMARY_OPEN.format(name=platform.name, environment=environment, count=len(snapshot.open_items))
+    return t.SUMMARY_OPEN.format(
+        name=platform.name, environment=environment, open=t.items_open(len(snapshot.open_items))
+    )
 
 
 def stored_text(snapshot: Snapshot) -> str:
@@ -313,8 +315,8 @@ def stored_text(snapshot: Snapshot) -> str:
         )
         for ref in snapshot.stored
     )
-    location = snapshot.vault_label + (t.SUMMARY_DEV_ONLY if snapshot.vault_development_only else "")
-    return t.SUMMARY_STORED.format(location=location, lines=lines)
+    # The label of a development vault says "development only" itself.
+    return t.SUMMARY_STORED.format(location=snapshot.vault_label, lines=lines)
 
 
 def remaining_text(snapshot: Snapshot) -> str:
@@ -365,7 +367,7 @@ def dm_message(snapshot: Snapshot) -> tuple[str, list[dict[str, Any]]]:
     """The confirmation DM at the end: state, what was stored where (never a value), next action."""
     platform = snapshot.platform
     count = len(snapshot.open_items)
-    state = t.DM_COMPLETE if not count else t.DM_OPEN.format(count=count)
+    state = t.DM_COMPLETE if not count else t.DM_OPEN.format(open=t.items_open(count))
     text = t.DM_TEXT.format(name=platform.name, environment=snapshot.environment, state=state)
     texts = (summary_text(snapshot), stored_text(snapshot), remaining_text(snapshot), next_text(snapshot))
     blocks = [plain_section(text) for text in texts]

@@ -205,7 +205,7 @@ def test_the_summary_names_references_and_owners_never_values(catalogue: Catalog
     assert "Client ID + Client Secret" in text and "projects/p/secrets/s/versions/3" in text
     assert "hmac:3f9a1c2b7d0e" in text and "development only" in text
     assert "<@U0ALICE>" in text and "due 2026-12-01" in text
-    assert "Enter these credentials in the Codat Portal: Codat Portal > Settings" in text
+    assert "enter these credentials in Codat Portal > Settings" in text
     assert view["close"]["text"] == "Done" and "submit" not in view
     fallback, blocks = dm_message(snapshot(platform, "sandbox", stored=True))
     assert "QuickBooks Online" in fallback and len(blocks) <= 50

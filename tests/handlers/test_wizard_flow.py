@@ -98,7 +98,7 @@ def test_quickbooks_online_from_command_to_summary(
     }
     summary = texts(view)
     assert refs[0].resource_name in summary and refs[0].fingerprint[:17] in summary
-    assert "Enter these credentials in the Codat Portal" in summary
+    assert "enter these credentials in Codat Portal > Settings > Integrations" in summary
     assert "Settings > Integrations > Accounting > QuickBooks Online" in summary
     assert f"<@{USER}>" in summary  # open items show their owner
     registration = wizard.registration()
