@@ -7,7 +7,9 @@ python app.py            # Slack over HTTP (gunicorn), Socket Mode when SLACK_AP
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,7 +18,7 @@ from bot.catalogue import load_catalogue
 from bot.clock import Clock
 from bot.deps import Deps
 from bot.logging_setup import configure_logging
-from bot.settings import ConfigError, Settings, load_settings
+from bot.settings import HOW_TO_GET, ConfigError, Settings, load_settings
 from storage.db import Database
 
 logger = logging.getLogger("codat_register")
@@ -95,15 +97,37 @@ def serve_http(settings: Settings) -> None:
     Server().run()
 
 
-def serve_socket_mode(settings: Settings) -> None:
+def serve_socket_mode(settings: Settings) -> int:
+    """Connect to Slack over a WebSocket (no public URL needed) and serve until SIGTERM or Ctrl-C."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
     deps, app = build_runtime(settings)
-    logger.info("connecting to Slack in Socket Mode")
+    handler = SocketModeHandler(app, settings.SLACK_APP_TOKEN)
     try:
-        SocketModeHandler(app, settings.SLACK_APP_TOKEN).start()
-    finally:
+        handler.connect()
+    except SlackApiError as error:
         shutdown(deps)
+        print(
+            f"codat-register cannot open a Socket Mode connection: Slack said "
+            f"{error.response.get('error', 'error')!r}.\nSLACK_APP_TOKEN: {HOW_TO_GET['SLACK_APP_TOKEN']}",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as error:
+        shutdown(deps)
+        print(f"codat-register cannot reach Slack at {settings.SLACK_API_URL}: {error}", file=sys.stderr)
+        return 1
+    logger.info("connected to Slack in Socket Mode")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handler.close()
+        shutdown(deps)
+    return 0
 
 
 def main() -> int:
@@ -121,7 +145,7 @@ def main() -> int:
 
         return run_sandbox(settings)
     if settings.socket_mode:
-        serve_socket_mode(settings)
+        return serve_socket_mode(settings)
     else:
         serve_http(settings)
     return 0

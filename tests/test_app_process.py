@@ -95,3 +95,30 @@ def test_app_serves_signed_commands_over_http_and_never_prints_the_token(
     assert BOT_TOKEN not in output
     assert SIGNING_SECRET not in output
     assert "Traceback" not in output
+
+
+def test_socket_mode_with_a_refused_app_token_exits_2_with_a_clear_message(
+    tmp_path: Path, slack_api: SlackWebApi
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GCP_", "SECRET_MANAGER"))}
+    env |= {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_APP_TOKEN": "xapp-1-refused-by-the-stand-in",
+        "SLACK_API_URL": slack_api.url,
+        "DATA_DIR": str(tmp_path / "data"),
+        "RUN_SCHEDULER": "false",
+    }
+    result = subprocess.run(
+        [sys.executable, str(REPO / "app.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Socket Mode" in result.stderr and "SLACK_APP_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "refused-by-the-stand-in" not in result.stderr + result.stdout
+    assert slack_api.calls_to("apps.connections.open"), "the bot never asked Slack for a connection"
