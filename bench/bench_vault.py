@@ -91,6 +91,7 @@ def _emulator(separate_process: bool) -> Iterator[str]:
 
 def run(n: int, database_url: str | None, separate_process: bool = False) -> int:
     where = "emulator in a child process" if separate_process else "in-process emulator"
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-vault-") as tmp, _emulator(separate_process) as address:
         data_dir = Path(tmp)
         db = Database(database_url or f"sqlite:///{data_dir / 'bench.sqlite3'}")
@@ -159,7 +160,10 @@ def run(n: int, database_url: str | None, separate_process: bool = False) -> int
             db.dispose()
 
     raw = samples["raw"]
-    print(f"vault benchmark: N={n} per vault path, 2N raw, interleaved; {dialect}; {where}")
+    print(
+        f"vault benchmark: N={n} per vault path, 2N raw, interleaved; {dialect}; {where}; "
+        f"{os.cpu_count()} CPUs, load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
+    )
     print(f"{'path':<38} {'median':>8} {'p99':>8} {'min':>8} {'mean':>8}   (ms)")
     print(_row("raw client add_secret_version", raw))
     print(_row("vault.store, first value", samples["first"]))

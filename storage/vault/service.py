@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.logging_setup import in_flight_secrets
@@ -68,43 +68,48 @@ class _Known:
 
 
 _REF_COLUMNS = ("backend", "resource_name", "version", "created_by", "created_at", "superseded_at")
+# Table columns, not ORM attributes: ORM-annotated statements carry a larger cache key and
+# ORM compile state into every Connection.execute.
+_REGISTRATIONS, _REFS = Registration.__table__, SecretRef.__table__
 # The idempotency read: the registration (team check) and this value's reference, in one query.
 _LOOKUP = (
     select(
-        Registration.id,
-        SecretRef.resource_name,
-        SecretRef.version,
-        SecretRef.backend,
-        SecretRef.superseded_at,
+        _REGISTRATIONS.c.id,
+        _REFS.c.resource_name,
+        _REFS.c.version,
+        _REFS.c.backend,
+        _REFS.c.superseded_at,
     )
-    .select_from(Registration)
+    .select_from(_REGISTRATIONS)
     .outerjoin(
-        SecretRef,
+        _REFS,
         and_(
-            SecretRef.registration_id == Registration.id,
-            SecretRef.field == bindparam("field"),
-            SecretRef.fingerprint == bindparam("fingerprint"),
+            _REFS.c.registration_id == _REGISTRATIONS.c.id,
+            _REFS.c.field == bindparam("field"),
+            _REFS.c.fingerprint == bindparam("fingerprint"),
         ),
     )
-    .where(Registration.id == bindparam("registration_id"), Registration.team_id == bindparam("team_id"))
+    .where(
+        _REGISTRATIONS.c.id == bindparam("registration_id"), _REGISTRATIONS.c.team_id == bindparam("team_id")
+    )
 )
 # Bind names differ from column names: SQLAlchemy reserves those for the VALUES/SET clause.
 _SAME_FIELD = and_(
-    SecretRef.registration_id == bindparam("key_registration_id"), SecretRef.field == bindparam("key_field")
+    _REFS.c.registration_id == bindparam("key_registration_id"), _REFS.c.field == bindparam("key_field")
 )
 _SUPERSEDE = (
-    update(SecretRef)
-    .where(_SAME_FIELD, SecretRef.superseded_at.is_(None))
-    .where(SecretRef.fingerprint != bindparam("key_fingerprint"))
+    update(_REFS)
+    .where(_SAME_FIELD, _REFS.c.superseded_at.is_(None))
+    .where(_REFS.c.fingerprint != bindparam("key_fingerprint"))
     .values(superseded_at=bindparam("now"))
-    .returning(SecretRef.resource_name, SecretRef.backend)
+    .returning(_REFS.c.resource_name, _REFS.c.backend)
 )
 _REVIVE = (
-    update(SecretRef)
-    .where(_SAME_FIELD, SecretRef.fingerprint == bindparam("key_fingerprint"))
+    update(_REFS)
+    .where(_SAME_FIELD, _REFS.c.fingerprint == bindparam("key_fingerprint"))
     .values({name: bindparam(f"new_{name}") for name in _REF_COLUMNS})
 )
-_INSERT = insert(SecretRef).values(
+_INSERT = insert(_REFS).values(
     {
         name: bindparam(f"new_{name}")
         for name in ("registration_id", "team_id", "field", "fingerprint", *_REF_COLUMNS)
@@ -116,7 +121,9 @@ class _References:
     """secret_refs reads and writes for the vault, as SQLAlchemy Core statements on `db`'s engine.
 
     Core rather than the ORM: these two steps sit on the hot path next to one RPC, and a Core
-    execute of a cached, compiled statement costs a fraction of an ORM unit of work.
+    execute of a cached, compiled statement costs a fraction of an ORM unit of work. Both run on
+    one Connection per store (one pool checkout): the read's transaction ends before the RPC, so
+    nothing is held open across it but the checked-out connection.
     """
 
     def __init__(self, db: Database) -> None:
@@ -124,17 +131,20 @@ class _References:
         self.integrity_error: type[Exception] = IntegrityError
         self.database_error: type[Exception] = DBAPIError
 
-    def lookup(self, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        with self._db.engine.connect() as connection:
-            row = connection.execute(_LOOKUP, dict(params)).first()
-            connection.rollback()
+    def connect(self) -> Connection:
+        return self._db.engine.connect()
+
+    @staticmethod
+    def lookup(connection: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        row = connection.execute(_LOOKUP, dict(params)).first()
+        connection.rollback()  # end the read: no snapshot or lock is held during the RPC
         return tuple(row) if row is not None else None
 
-    def record(self, params: Mapping[str, Any], *, exists: bool) -> list[tuple[str, str]]:
+    @staticmethod
+    def record(connection: Connection, params: Mapping[str, Any], *, exists: bool) -> list[tuple[str, str]]:
         """One transaction: supersede, then revive or insert. Returns superseded (name, backend)."""
-        connection_options = {"sqlite_begin": "IMMEDIATE"}  # the write lock from the start
-        engine = self._db.engine
-        with engine.connect().execution_options(**connection_options) as connection, connection.begin():
+        connection.execution_options(sqlite_begin="IMMEDIATE")  # the write lock from the start
+        with connection.begin():
             superseded = [(row[0], row[1]) for row in connection.execute(_SUPERSEDE, dict(params))]
             revived = False
             if exists:
@@ -189,28 +199,37 @@ class CredentialVault:
         with in_flight_secrets.track(value):
             payload = _payload(value)
             fingerprint = self._fingerprinter.stored(payload)
-            known = self._lookup(team_id, registration_id, field, fingerprint)
-            if known.current is not None:
-                return known.current
-            deadline = time.monotonic() + (timeout if timeout is not None else self._deadline_seconds)
-            target = SecretTarget(
-                secret_id=secret_ids.secret_id(
-                    team_id=team_id, platform=platform, environment=environment, field=field
-                ),
-                labels=secret_ids.labels(team_id=team_id, platform=platform, environment=environment),
-                annotations=secret_ids.annotations(
-                    actor=actor, registration_id=registration_id, stored_at=utcnow()
-                ),
-            )
-            # Trade-off: AddSecretVersion is not idempotent. If an attempt fails ambiguously
-            # (DEADLINE_EXCEEDED / UNAVAILABLE after the server applied it), no row is written
-            # here, and the user's retry adds one more version with the same payload. A duplicate
-            # of the same value is harmless ("latest" holds it either way), whereas reading back
-            # to deduplicate would need versions.list/access, which the write-only role lacks.
-            written = self._backend.add_version(target, payload, deadline=deadline)
-            stored, superseded = self._record(
-                team_id, registration_id, field, fingerprint, actor, written, exists=known.exists
-            )
+            with self._connect() as connection:
+                known = self._lookup(connection, team_id, registration_id, field, fingerprint)
+                if known.current is not None:
+                    return known.current
+                deadline = time.monotonic() + (timeout if timeout is not None else self._deadline_seconds)
+                target = SecretTarget(
+                    secret_id=secret_ids.secret_id(
+                        team_id=team_id, platform=platform, environment=environment, field=field
+                    ),
+                    labels=secret_ids.labels(team_id=team_id, platform=platform, environment=environment),
+                    annotations=secret_ids.annotations(
+                        actor=actor, registration_id=registration_id, stored_at=utcnow()
+                    ),
+                )
+                # Trade-off: AddSecretVersion is not idempotent. If an attempt fails ambiguously
+                # (DEADLINE_EXCEEDED / UNAVAILABLE after the server applied it), no row is written
+                # here, and the user's retry adds one more version with the same payload. A
+                # duplicate of the same value is harmless ("latest" holds it either way), whereas
+                # reading back to deduplicate would need versions.list/access, which the
+                # write-only role lacks.
+                written = self._backend.add_version(target, payload, deadline=deadline)
+                stored, superseded = self._record(
+                    connection,
+                    team_id,
+                    registration_id,
+                    field,
+                    fingerprint,
+                    actor,
+                    written,
+                    exists=known.exists,
+                )
             if superseded and self._disable_previous:
                 self._disable(superseded)
             return stored
@@ -220,11 +239,20 @@ class CredentialVault:
 
     # -- database ------------------------------------------------------------------------------
 
-    def _lookup(self, team_id: str, registration_id: str, field: str, fingerprint: str) -> _Known:
+    def _connect(self) -> Connection:
+        try:
+            return self._refs.connect()
+        except self._refs.database_error as error:  # carries the URL without password, never a value
+            logger.error("vault lookup failed: %s", type(error).__name__)
+            raise errors.database_unavailable() from None
+
+    def _lookup(
+        self, connection: Connection, team_id: str, registration_id: str, field: str, fingerprint: str
+    ) -> _Known:
         """The reference row for this exact value, if any; checks the registration's team."""
         params = {"team_id": team_id, "registration_id": registration_id, "field": field}
         try:
-            row = self._refs.lookup({**params, "fingerprint": fingerprint})
+            row = self._refs.lookup(connection, {**params, "fingerprint": fingerprint})
         except self._refs.database_error as error:  # carries ids and SQL, never the value
             logger.error("vault lookup failed: %s", type(error).__name__)
             raise errors.database_unavailable() from None
@@ -243,6 +271,7 @@ class CredentialVault:
 
     def _record(
         self,
+        connection: Connection,
         team_id: str,
         registration_id: str,
         field: str,
@@ -276,7 +305,7 @@ class CredentialVault:
             "new_superseded_at": None,
         }
         try:
-            superseded = self._refs.record(params, exists=exists)
+            superseded = self._refs.record(connection, params, exists=exists)
         except self._refs.integrity_error:
             superseded = None
         except self._refs.database_error as error:
@@ -287,7 +316,7 @@ class CredentialVault:
         if superseded is None:
             # A concurrent store of the same value won the race (double submit): both versions
             # hold the same payload; return the recorded one.
-            existing = self._lookup(team_id, registration_id, field, fingerprint).current
+            existing = self._lookup(connection, team_id, registration_id, field, fingerprint).current
             if existing is None:
                 raise errors.unconfirmed_record()
             logger.info("concurrent store of %s/%s: kept the first reference", registration_id, field)
