@@ -6,9 +6,20 @@ from typing import Any
 
 Block = dict[str, Any]
 
+# Slack's Block Kit limits, in one place for every surface.
+TITLE_MAX = 24
+OPTION_TEXT_MAX = 75
+OPTION_VALUE_MAX = 150
+LABEL_MAX = 2000
+HINT_MAX = 2000
 SECTION_TEXT_MAX = 3000
-HEADER_TEXT_MAX = 150
 CONTEXT_TEXT_MAX = 2000
+HEADER_TEXT_MAX = 150
+TEXT_INPUT_MAX = 3000
+BUTTON_TEXT_MAX = 75
+METADATA_MAX = 3000
+CHECKBOX_OPTIONS_MAX = 10
+BLOCKS_MAX = 100  # a modal or App Home view
 MESSAGE_BLOCKS_MAX = 50
 
 

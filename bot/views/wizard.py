@@ -34,25 +34,21 @@ from bot.catalogue import UNKNOWN, Catalogue, Platform
 from bot.checklist import Phase
 from bot.ids import ActionId, BlockId, CallbackId, Metadata, Step, due_block, owner_block
 from bot.texts import wizard as t
-
-TITLE_MAX = 24
-OPTION_TEXT_MAX = 75
-OPTION_VALUE_MAX = 150
-LABEL_MAX = 2000
-HINT_MAX = 2000
-SECTION_TEXT_MAX = 3000
-CONTEXT_TEXT_MAX = 2000
-HEADER_TEXT_MAX = 150
-TEXT_INPUT_MAX = 3000
-BUTTON_TEXT_MAX = 75
-METADATA_MAX = 3000
-CHECKBOX_OPTIONS_MAX = 10
-BLOCKS_MAX = 100
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
+from bot.views.common import (
+    BLOCKS_MAX,
+    BUTTON_TEXT_MAX,
+    CHECKBOX_OPTIONS_MAX,
+    CONTEXT_TEXT_MAX,
+    HEADER_TEXT_MAX,
+    HINT_MAX,
+    LABEL_MAX,
+    METADATA_MAX,
+    OPTION_TEXT_MAX,
+    OPTION_VALUE_MAX,
+    SECTION_TEXT_MAX,
+    TITLE_MAX,
+    clip,
+)
 
 # --- what the flow hands the views -----------------------------------------------------------------
 

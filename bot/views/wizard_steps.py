@@ -22,8 +22,8 @@ from bot.checklist import Phase
 from bot.credentials import JSON_FIELD
 from bot.ids import EDITABLE_STEPS, ActionId, BlockId, Metadata, Step, credential_block
 from bot.texts import wizard as t
+from bot.views.common import TEXT_INPUT_MAX
 from bot.views.wizard import (
-    TEXT_INPUT_MAX,
     Snapshot,
     assignment_blocks,
     checkbox_blocks,
