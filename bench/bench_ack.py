@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.load import LoadResult, Request, call_wsgi, run_load
-from bench.servers import Server, start_server
+from bench.servers import Server, ack_only, bare_bolt_app, start_server
 from bot.texts.commands import COMMAND, HELP_TITLE
 from simulators.slack.web_api import DEFAULT_BOT_TOKEN
 
@@ -60,30 +60,9 @@ IN_PROCESS_ROUNDS = 7
 
 # --- the apps under test (factories for bench.servers: Settings -> WSGI app) ----------------------
 def _bare(settings: Settings, *, process_before_response: bool) -> WsgiApp:
-    from slack_bolt import Ack, App
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
-    from slack_sdk import WebClient
-
-    app = App(
-        client=WebClient(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL),
-        signing_secret=settings.SLACK_SIGNING_SECRET,
-        token_verification_enabled=False,
-        process_before_response=process_before_response,
+    return bare_bolt_app(
+        settings, lambda app: app.command(COMMAND)(ack_only), process_before_response=process_before_response
     )
-
-    @app.command(COMMAND)
-    def ack_only(ack: Ack) -> None:
-        ack()
-
-    slack = SlackRequestHandler(app, path=SLACK_PATH)
-
-    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":  # bench.servers waits for it
-            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
-            return [b"ok"]
-        return slack(environ, start_response)
-
-    return wsgi
 
 
 def bare_fast(settings: Settings) -> WsgiApp:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.load import LoadResult, Request, run_load
-from bench.servers import LOOPBACK, REPO_ROOT, Server, free_port, start_server
+from bench.servers import LOOPBACK, REPO_ROOT, Server, ack_only, bare_bolt_app, free_port, start_server
 from simulators.slack.web_api import DEFAULT_BOT_TOKEN
 
 if TYPE_CHECKING:
@@ -56,32 +56,9 @@ TARGET_P99_MS = 300.0
 
 def bare_wizard(settings: Settings) -> Callable[..., Iterable[bytes]]:
     """WSGI factory: Bolt with nothing of ours, acking the wizard's view_submission empty."""
-    from slack_bolt import Ack, App
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
-    from slack_sdk import WebClient
-
     from bot.ids import CallbackId
 
-    app = App(
-        client=WebClient(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL),
-        signing_secret=settings.SLACK_SIGNING_SECRET,
-        token_verification_enabled=False,
-        process_before_response=True,
-    )
-
-    @app.view(CallbackId.wizard.value)
-    def ack_only(ack: Ack) -> None:
-        ack()
-
-    slack = SlackRequestHandler(app, path="/slack/events")
-
-    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":  # bench.servers waits for it
-            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
-            return [b"ok"]
-        return slack(environ, start_response)
-
-    return wsgi
+    return bare_bolt_app(settings, lambda app: app.view(CallbackId.wizard.value)(ack_only))
 
 
 def serve_slack(port: int) -> int:

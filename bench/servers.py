@@ -73,6 +73,38 @@ class Server:
             self.process.wait(5)
 
 
+def bare_bolt_app(
+    settings: Any, register: Callable[[Any], None], *, process_before_response: bool = True
+) -> WsgiApp:
+    """A bare Bolt app — nothing of ours but the listener `register(app)` adds — as a WSGI app that
+    also answers GET /healthz (start_server waits for it)."""
+    from slack_bolt import App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from slack_sdk import WebClient
+
+    app = App(
+        client=WebClient(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL),
+        signing_secret=settings.SLACK_SIGNING_SECRET,
+        token_verification_enabled=False,
+        process_before_response=process_before_response,
+    )
+    register(app)
+    slack = SlackRequestHandler(app, path="/slack/events")
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+            return [b"ok"]
+        return slack(environ, start_response)
+
+    return wsgi
+
+
+def ack_only(ack: Any) -> None:
+    """The whole listener of a bare app: acknowledge, nothing else."""
+    ack()
+
+
 def free_port(host: str = LOOPBACK) -> int:
     """A port the kernel reports free right now (the child binds it a moment later)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
