@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -21,15 +22,33 @@ class Background:
         self._idle = threading.Condition()
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
+        return self.submit_telling(None, fn, *args, **kwargs)
+
+    def submit_telling(
+        self, tell: Callable[[str], None] | None, fn: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Future[Any]:
+        """Like submit(); if `fn` fails, `tell(reference)` lets the person know (the log has the rest)."""
         with self._idle:
             self._pending += 1
-        return self._pool.submit(self._run, fn, args, kwargs)
+        return self._pool.submit(self._run, tell, fn, args, kwargs)
 
-    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _run(
+        self,
+        tell: Callable[[str], None] | None,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Any:
         try:
             return fn(*args, **kwargs)
         except Exception:
-            logger.exception("background task %s failed", getattr(fn, "__qualname__", fn))
+            ref = secrets.token_hex(3).upper()
+            logger.exception("background task %s failed ref=%s", getattr(fn, "__qualname__", fn), ref)
+            if tell is not None:
+                try:
+                    tell(ref)
+                except Exception:
+                    logger.exception("could not tell the person about ref=%s", ref)
             return None
         finally:
             with self._idle:

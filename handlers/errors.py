@@ -4,14 +4,36 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltResponse
+from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
 from bot.views.errors import error_message, error_modal
 
 logger = logging.getLogger("codat_register.errors")
+
+
+def teller(deps: Deps, body: dict[str, Any]) -> Callable[[str], None]:
+    """How to tell the person behind `body` that work after the ack failed: an ephemeral reply
+    through the response_url or in the channel, else a DM."""
+    user_id = (body.get("user") or {}).get("id") or body.get("user_id") or ""
+    channel = ((body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id")
+               or body.get("channel_id"))  # fmt: skip
+    response_url = body.get("response_url")
+
+    def tell(ref: str) -> None:
+        reply = error_message(ref)
+        if response_url:
+            WebhookClient(response_url).send(response_type="ephemeral", replace_original=False, **reply)
+        elif deps.client is not None and channel and user_id:
+            deps.client.chat_postEphemeral(channel=channel, user=user_id, **reply)
+        elif deps.client is not None and user_id:
+            deps.client.chat_postMessage(channel=user_id, **reply)
+
+    return tell
 
 
 def register(app: App, deps: Deps) -> None:

@@ -23,6 +23,7 @@ from bot.texts import reminders as t
 from bot.views.common import message, section
 from bot.views.reminders import SNOOZE_CHOICES, ActionId, remind_message, updated_message, when_text
 from handlers.commands import CommandContext, Subcommand
+from handlers.errors import teller
 
 logger = logging.getLogger("codat_register.reminders")
 
@@ -211,7 +212,7 @@ def register(app: App, deps: Deps) -> None:
 
     def on_click(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        deps.background.submit(handle_click, deps, body)
+        deps.background.submit_telling(teller(deps, body), handle_click, deps, body)
 
     # One listener for every reminder button: Bolt matches listeners one by one.
     app.action(re.compile("^(" + "|".join(re.escape(a.value) for a in ActionId) + ")$"))(on_click)

@@ -19,6 +19,7 @@ from bot.texts import wizard as t
 from bot.views.common import message, section
 from bot.wizard import edit_step, flow, platform_selected
 from handlers.commands import CommandContext, Subcommand
+from handlers.errors import teller
 
 
 def _problem(text: str) -> dict[str, Any]:
@@ -44,7 +45,9 @@ def start(ctx: CommandContext) -> dict[str, Any] | None:
         if resolved.platform is None:
             return _problem(resolved.problem or "")
         platform = resolved.platform
-    ctx.deps.background.submit(
+    where = {"user_id": ctx.user_id, "channel_id": ctx.channel_id, "response_url": ctx.response_url}
+    ctx.deps.background.submit_telling(
+        teller(ctx.deps, where),
         flow.open_wizard,
         ctx.deps,
         team_id=ctx.team_id,
@@ -73,14 +76,15 @@ def register(app: App, deps: Deps) -> None:
         reply = flow.submit(deps, team_id=team_id, user_id=user_id, view=view)
         ack(**reply.ack)
         if reply.after is not None:
-            deps.background.submit(reply.after)
+            deps.background.submit_telling(teller(deps, body), reply.after)
 
     def on_platform(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         ack()
         team_id, _ = _ids(body)
         platform_id = (action.get("selected_option") or {}).get("value")
         if platform_id and body.get("view"):
-            deps.background.submit(
+            deps.background.submit_telling(
+                teller(deps, body),
                 platform_selected,
                 deps,
                 team_id=team_id,
@@ -94,8 +98,14 @@ def register(app: App, deps: Deps) -> None:
         team_id, user_id = _ids(body)
         if body.get("view"):
             step = str(action.get("value") or "")
-            deps.background.submit(
-                edit_step, deps, team_id=team_id, user_id=user_id, view=body["view"], step=step
+            deps.background.submit_telling(
+                teller(deps, body),
+                edit_step,
+                deps,
+                team_id=team_id,
+                user_id=user_id,
+                view=body["view"],
+                step=step,
             )
 
     def on_link(ack: Ack) -> None:

@@ -243,3 +243,27 @@ def test_done_command_asks_which_environment_when_both_have_the_step(
     )
     reply_text(bot.events.command("done xero vault_approved production", user_id=ALICE))
     assert seed.get(in_production).status == "done"
+
+
+def test_a_click_whose_work_fails_after_the_ack_tells_the_person_with_a_reference(
+    bot: RunningBot, deps: Deps, seed: Seed, slack_api: SlackWebApi, log_output: Any
+) -> None:
+    from storage.db import Database
+
+    registration = seed.registration(created_by=BOB)
+    item = seed.item(registration, "vault_approved", owner=ALICE, next_at=AN_HOUR_AGO)
+    message = digest_for(deps, slack_api, ALICE)
+    healthy = bot.deps.db
+    # A database nobody listens on: the Done click's work after the ack really fails.
+    bot.deps.db = Database("postgresql+psycopg://postgres@127.0.0.1:9/unreachable", pool_pre_ping=False)
+    try:
+        click(bot, ActionId.done, item, message, user_id=ALICE, channel=dm(ALICE))
+    finally:
+        bot.deps.db.dispose()
+        bot.deps.db = healthy
+    (call,) = slack_api.calls_to("response_url")
+    told = json.dumps(call.params, ensure_ascii=False)
+    assert "reference `" in told
+    ref = told.split("reference `")[1].split("`")[0]
+    assert f"ref={ref}" in log_output.getvalue()
+    assert seed.get(item).status == "todo"  # nothing was half-applied
