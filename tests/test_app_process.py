@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -18,9 +17,8 @@ import pytest
 from simulators.slack.events_client import SlackEventsClient
 from simulators.slack.web_api import SlackWebApi
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.support.app_process import APP, app_env, run_app
 from tests.support.database import fresh_database_url
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -47,20 +45,21 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30
 def served_app(tmp_path: Path, slack_api: SlackWebApi) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     with fresh_database_url(tmp_path) as database_url:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GCP_", "SECRET_MANAGER"))}
-        env |= {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": slack_api.url,
-            "DATABASE_URL": database_url,
-            "DATA_DIR": str(tmp_path / "data"),
-            "PORT": str(port),
-            "HOST": "127.0.0.1",
-            "RUN_SCHEDULER": "false",
-            "WEB_THREADS": "4",
-        }
+        env = app_env(
+            **{
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": slack_api.url,
+                "DATABASE_URL": database_url,
+                "DATA_DIR": str(tmp_path / "data"),
+                "PORT": str(port),
+                "HOST": "127.0.0.1",
+                "RUN_SCHEDULER": "false",
+                "WEB_THREADS": "4",
+            }
+        )
         process = subprocess.Popen(
-            [sys.executable, str(REPO / "app.py")],
+            [sys.executable, str(APP)],
             cwd=tmp_path,
             env=env,
             stdout=subprocess.PIPE,
@@ -100,23 +99,16 @@ def test_app_serves_signed_commands_over_http_and_never_prints_the_token(
 def test_socket_mode_with_a_refused_app_token_exits_2_with_a_clear_message(
     tmp_path: Path, slack_api: SlackWebApi
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GCP_", "SECRET_MANAGER"))}
-    env |= {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_APP_TOKEN": "xapp-1-refused-by-the-stand-in",
-        "SLACK_API_URL": slack_api.url,
-        "DATA_DIR": str(tmp_path / "data"),
-        "RUN_SCHEDULER": "false",
-    }
-    result = subprocess.run(
-        [sys.executable, str(REPO / "app.py")],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    env = app_env(
+        **{
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_APP_TOKEN": "xapp-1-refused-by-the-stand-in",
+            "SLACK_API_URL": slack_api.url,
+            "DATA_DIR": str(tmp_path / "data"),
+            "RUN_SCHEDULER": "false",
+        }
     )
+    result = run_app(env, tmp_path)
     assert result.returncode == 2, result.stderr
     assert "Socket Mode" in result.stderr and "SLACK_APP_TOKEN" in result.stderr
     assert "Traceback" not in result.stderr

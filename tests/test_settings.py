@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.settings import ConfigError, load_settings
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.app_process import app_env
+from tests.support.app_process import run_app as start_app
 
 
 def run_app(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "GCP_", "DATABASE_", "APP_ENV"))
-    }
-    clean.update({"DATA_DIR": str(tmp_path), **env})
-    return subprocess.run(
-        [sys.executable, str(REPO / "app.py")],
-        cwd=tmp_path,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return start_app(app_env(DATA_DIR=str(tmp_path), **env), tmp_path)
 
 
 @pytest.mark.parametrize(
