@@ -13,12 +13,12 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from bot.background import Background
 from bot.catalogue import load_catalogue
-from bot.clock import Clock
 from bot.deps import Deps
-from bot.logging_setup import configure_logging
-from bot.settings import HOW_TO_GET, ConfigError, Settings, load_settings
+from core.background import Background
+from core.clock import Clock
+from core.logs import configure_logging
+from core.settings import HOW_TO_GET, ConfigError, Settings, load_settings
 from storage.db import Database
 
 logger = logging.getLogger("codat_register")

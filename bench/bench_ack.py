@@ -38,11 +38,11 @@ from typing import TYPE_CHECKING, Any
 
 from bench.load import LoadResult, Request, call_wsgi, run_load
 from bench.servers import Server, ack_only, bare_bolt_app, start_server
-from bot.texts.commands import COMMAND, HELP_TITLE
+from bot.slack.texts import COMMAND, HELP_TITLE
 from simulators.slack.web_api import DEFAULT_BOT_TOKEN
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from core.settings import Settings
 
 WsgiApp = Callable[..., Iterable[bytes]]
 
@@ -208,8 +208,8 @@ def in_process(env: dict[str, str], profile: bool) -> None:
     listener moved to the front of Bolt's list, which shows what the listener order costs.
     """
     import app as production
-    from bot.logging_setup import configure_logging
-    from bot.settings import Settings, load_settings
+    from core.logs import configure_logging
+    from core.settings import Settings, load_settings
     from handlers.http import make_wsgi_app
 
     configure_logging("ERROR")  # as quiet as the servers' logs; Bolt's debug path is off either way
@@ -325,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.concurrency = [int(c) for c in args.concurrency.split(",") if c.strip()]
     if args.threads is None:
-        from bot.settings import Settings
+        from core.settings import Settings
 
         args.threads = Settings.model_fields["WEB_THREADS"].default
     return run(args)

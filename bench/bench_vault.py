@@ -26,7 +26,7 @@ os.environ.setdefault("NO_GCE_CHECK", "true")  # never probe the metadata server
 
 import google_crc32c
 
-from bot.settings import load_settings
+from core.settings import load_settings
 from simulators.secret_manager import Emulator, client_for
 from storage.db import Database
 from storage.models import Registration

@@ -39,7 +39,7 @@ from bench.servers import LOOPBACK, REPO_ROOT, Server, ack_only, bare_bolt_app, 
 from simulators.slack.web_api import DEFAULT_BOT_TOKEN
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from core.settings import Settings
 
 os.environ.setdefault("NO_GCE_CHECK", "true")  # never probe the metadata server
 
@@ -56,7 +56,7 @@ TARGET_P99_MS = 300.0
 
 def bare_wizard(settings: Settings) -> Callable[..., Iterable[bytes]]:
     """WSGI factory: Bolt with nothing of ours, acking the wizard's view_submission empty."""
-    from bot.ids import CallbackId
+    from bot.wizard.ids import CallbackId
 
     return bare_bolt_app(settings, lambda app: app.view(CallbackId.wizard.value)(ack_only))
 
@@ -97,9 +97,9 @@ def _registrations(deps: Any, teams: list[str]) -> list[str]:
 def _submissions(deps: Any, teams: list[str], ids: list[str], tag: str) -> list[Request]:
     """A signed view_submission of each registration's credentials step with a new value: the step
     itself while the registration is there, its Edit form once it has reached the summary."""
-    from bot.ids import Step
-    from bot.views.wizard_steps import step_view
     from bot.wizard import load
+    from bot.wizard.ids import Step
+    from bot.wizard.step_views import step_view
     from simulators.slack.payloads import view_submission_payload
     from simulators.slack.signing import sign_request
 
@@ -134,7 +134,7 @@ def run(n: int, concurrency: int, rounds: int, database_url: str | None) -> int:
     from sqlalchemy import func, select
 
     from app import build_deps
-    from bot.settings import load_settings
+    from core.settings import load_settings
     from storage.db import Database
     from storage.models import SecretRef
 

@@ -201,8 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _die_with_parent()
     import app as production
-    from bot.logging_setup import configure_logging
-    from bot.settings import load_settings
+    from core.logs import configure_logging
+    from core.settings import load_settings
 
     settings = load_settings()
     configure_logging(settings.LOG_LEVEL)

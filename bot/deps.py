@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.background import Background
 from bot.catalogue import Catalogue
-from bot.clock import Clock
-from bot.settings import Settings
+from core.background import Background
+from core.clock import Clock
+from core.settings import Settings
 from storage.db import Database
 from storage.vault import Vault
 

@@ -7,13 +7,13 @@ from typing import Any
 from slack_bolt import App
 
 from bot.catalogue import Category
+from bot.catalogue.lookup import resolve_platform
+from bot.catalogue.views import help_message, info_message, list_message
 from bot.deps import Deps
-from bot.platform_lookup import resolve_platform
-from bot.progress import workspace_progress
-from bot.texts import commands as t
-from bot.views.catalogue import help_message, info_message, list_message
-from bot.views.common import message, section
-from bot.views.status import checklist_message, status_message
+from bot.registrations.progress import workspace_progress
+from bot.registrations.views import checklist_message, status_message
+from bot.slack import texts as t
+from bot.slack.blocks import message, section
 from handlers.commands import CommandContext, Subcommand
 
 

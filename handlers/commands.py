@@ -8,10 +8,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.catalogue.lookup import did_you_mean
+from bot.catalogue.views import help_message
 from bot.deps import Deps
-from bot.platform_lookup import did_you_mean
-from bot.texts import commands as t
-from bot.views.catalogue import help_message
+from bot.slack import texts as t
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
-from bot.views.errors import error_message, error_modal
+from bot.slack.errors import error_message, error_modal
 
 logger = logging.getLogger("codat_register.errors")
 

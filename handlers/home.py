@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import App
 
 from bot.deps import Deps
-from bot.progress import workspace_progress
-from bot.views.home import home_view
+from bot.home.views import home_view
+from bot.registrations.progress import workspace_progress
 from handlers.commands import Subcommand
 
 

@@ -14,14 +14,14 @@ from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
 
 from bot.catalogue import ENVIRONMENTS, Platform
+from bot.catalogue.lookup import resolve_platform
 from bot.deps import Deps
-from bot.platform_lookup import resolve_platform
 from bot.reminders import actions
+from bot.reminders import texts as t
 from bot.reminders.actions import ActionResult, Outcome
 from bot.reminders.policy import SnoozeError, parse_snooze
-from bot.texts import reminders as t
-from bot.views.common import message, section
-from bot.views.reminders import SNOOZE_CHOICES, ActionId, remind_message, updated_message, when_text
+from bot.reminders.views import SNOOZE_CHOICES, ActionId, remind_message, updated_message, when_text
+from bot.slack.blocks import message, section
 from handlers.commands import CommandContext, Subcommand
 from handlers.errors import teller
 

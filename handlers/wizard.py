@@ -12,12 +12,12 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.catalogue import Platform
+from bot.catalogue.lookup import did_you_mean, resolve_platform
 from bot.deps import Deps
-from bot.ids import ActionId, CallbackId
-from bot.platform_lookup import did_you_mean, resolve_platform
-from bot.texts import wizard as t
-from bot.views.common import message, section
+from bot.slack.blocks import message, section
 from bot.wizard import edit_step, flow, platform_selected
+from bot.wizard import texts as t
+from bot.wizard.ids import ActionId, CallbackId
 from handlers.commands import CommandContext, Subcommand
 from handlers.errors import teller
 

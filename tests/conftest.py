@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import Clock
 from bot.deps import Deps
-from bot.logging_setup import configure_logging
-from bot.settings import Settings, load_settings
+from core.clock import Clock
+from core.logs import configure_logging
+from core.settings import Settings, load_settings
 from simulators.secret_manager import Emulator
 from simulators.slack.events_client import SlackEventsClient
 from simulators.slack.web_api import SlackWebApi

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ConfigError, load_settings
+from core.settings import ConfigError, load_settings
 from tests.support.app_process import app_env
 from tests.support.app_process import run_app as start_app
 

@@ -13,9 +13,8 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.catalogue import Platform
-from bot.checklist import checklist_for, item_title
 from bot.deps import Deps
-from bot.ids import Step
+from bot.registrations.checklist import checklist_for, item_title
 from bot.reminders import people
 from bot.reminders.policy import (
     ACTIVE_REGISTRATION,
@@ -25,7 +24,8 @@ from bot.reminders.policy import (
     snooze_until,
     zone,
 )
-from bot.views.reminders import OpenItemLine
+from bot.reminders.views import OpenItemLine
+from bot.wizard.ids import Step
 from storage.models import ChecklistItem
 from storage.repositories import TeamScope
 

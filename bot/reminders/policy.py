@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.settings import Settings
+from core.settings import Settings
 
 OPEN_STATUS = "todo"  # items in any other status (done, skipped, n/a) are never reminded
 ACTIVE_REGISTRATION = "in_progress"  # completed or cancelled registrations stop their reminders

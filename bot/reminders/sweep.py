@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
-from bot.checklist import item_title
 from bot.deps import Deps
+from bot.registrations.checklist import item_title
 from bot.reminders import people
 from bot.reminders.policy import Decision, ReminderState, after_send, decide
-from bot.views.reminders import DigestItem, digest_message, escalation_message
+from bot.reminders.views import DigestItem, digest_message, escalation_message
 from storage.reminder_claims import (
     ClaimedItem,
     Sent,

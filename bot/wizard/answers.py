@@ -1,4 +1,4 @@
-"""Typed answers from a submitted view's `state.values` (keyed by the ids in bot.ids).
+"""Typed answers from a submitted view's `state.values` (keyed by the ids in bot.wizard.ids).
 
 Parsing never fails: a missing or malformed value becomes None/empty, and the flow's validation
 decides what is wrong. Credential values are secrets: their container never shows them in a repr.
@@ -12,9 +12,9 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.catalogue import Platform
-from bot.credentials import JSON_FIELD, CredentialInputError, CredentialPayload, payloads_for
-from bot.ids import ActionId, BlockId, Step, credential_block, due_block, owner_block
-from bot.texts import wizard as t
+from bot.wizard import texts as t
+from bot.wizard.credentials import JSON_FIELD, CredentialInputError, CredentialPayload, payloads_for
+from bot.wizard.ids import ActionId, BlockId, Step, credential_block, due_block, owner_block
 from bot.wizard.mailbox import MailboxCheck
 
 State = Mapping[str, Mapping[str, Any]]
@@ -319,7 +319,7 @@ def settled_status(status: str, items: list[dict[str, Any]], other_in_progress: 
 
 
 def payloads(platform: Platform, given: Mapping[str, str]) -> list[CredentialPayload]:
-    """What to store for the filled-in credential fields (bot.credentials decides the shape)."""
+    """What to store for the filled-in credential fields (bot.wizard.credentials decides the shape)."""
     try:
         return payloads_for(platform, given)
     except CredentialInputError as error:

@@ -20,17 +20,17 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import wizard
 from bot.catalogue import Platform
-from bot.checklist import Phase, checklist_for
-from bot.credentials import CredentialPayload
 from bot.deps import Deps
-from bot.ids import BlockId, Metadata, Step, credential_block
-from bot.logging_setup import in_flight_secrets
+from bot.registrations.checklist import Phase, checklist_for
 from bot.reminders.policy import initial_reminder_at
-from bot.texts import wizard as t
-from bot.views.wizard import Snapshot, default_environment, gone_view, loading_view, picker_view
-from bot.views.wizard_steps import dm_message, mailbox_applies, step_view
 from bot.wizard import answers as parse
+from bot.wizard import texts as t
+from bot.wizard.credentials import CredentialPayload
+from bot.wizard.ids import BlockId, Metadata, Step, credential_block
 from bot.wizard.mailbox import Verdict, check_mailbox
+from bot.wizard.step_views import dm_message, mailbox_applies, step_view
+from bot.wizard.views import Snapshot, default_environment, gone_view, loading_view, picker_view
+from core.logs import in_flight_secrets
 from storage.models import ChecklistItem, Registration
 from storage.repositories import TeamScope
 from storage.vault.base import StoredSecret, VaultError

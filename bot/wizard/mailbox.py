@@ -23,7 +23,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.texts import wizard as t
+from bot.wizard import texts as t
 
 logger = logging.getLogger(__name__)
 

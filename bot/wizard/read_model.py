@@ -7,13 +7,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bot.catalogue import Platform
-from bot.checklist import checklist_for, item_title
-from bot.ids import BlockId, Metadata, Step
-from bot.views.wizard import ItemView, Snapshot, StoredView, default_environment, gone_view, picker_view
-from bot.views.wizard_steps import step_view
+from bot.registrations.checklist import checklist_for, item_title
 from bot.wizard.answers import platform_answers
+from bot.wizard.ids import BlockId, Metadata, Step
 from bot.wizard.runtime import runtime
 from bot.wizard.slack_calls import HashConflict, update_view
+from bot.wizard.step_views import step_view
+from bot.wizard.views import ItemView, Snapshot, StoredView, default_environment, gone_view, picker_view
 from storage.repositories import TeamScope
 from storage.vault.fingerprint import display
 from storage.wizard_rows import read_rows

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.texts import wizard as t
+from bot.wizard import texts as t
 from bot.wizard.runtime import runtime
 
 if TYPE_CHECKING:

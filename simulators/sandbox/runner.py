@@ -20,8 +20,8 @@ from types import FrameType
 from typing import IO, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from bot.clock import Clock
-from bot.settings import ConfigError, Settings, load_settings
+from core.clock import Clock
+from core.settings import ConfigError, Settings, load_settings
 from simulators.sandbox.page_server import PageServer
 from simulators.slack.events_client import SlackEventsClient
 from simulators.slack.state import SlackWorkspace

@@ -15,7 +15,7 @@ def _engine() -> Engine:
     engine = config.attributes.get("connection_engine")
     if engine is not None:
         return engine
-    from bot.settings import load_settings
+    from core.settings import load_settings
     from storage.db import make_engine
 
     return make_engine(load_settings().database_url)

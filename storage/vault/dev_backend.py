@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from bot.settings import ConfigError, Settings
+from core.settings import ConfigError, Settings
 from storage.vault import errors
 from storage.vault.fingerprint import create_private_file
 from storage.vault.service import SecretTarget, WrittenVersion

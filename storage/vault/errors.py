@@ -10,7 +10,7 @@ from __future__ import annotations
 from google.api_core import exceptions as google_exceptions
 from google.auth import exceptions as auth_exceptions
 
-from bot.logging_setup import scrub
+from core.logs import scrub
 from storage.vault.base import VaultError
 
 # The IAM permission each RPC needs; the bot's role holds the first two (the third only when

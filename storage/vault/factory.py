@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.settings import ConfigError, Settings
+from core.settings import ConfigError, Settings
 from storage.db import Database
 from storage.vault.base import Vault
 from storage.vault.dev_backend import PRODUCTION_REFUSED, DevelopmentBackend

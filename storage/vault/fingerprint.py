@@ -17,7 +17,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from bot.settings import ConfigError, Settings
+from core.settings import ConfigError, Settings
 
 logger = logging.getLogger(__name__)
 

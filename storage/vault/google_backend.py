@@ -27,7 +27,7 @@ from google.cloud.secretmanager_v1.services.secret_manager_service.transports im
 )
 from google.cloud.secretmanager_v1.types import SecretVersion
 
-from bot.settings import ConfigError
+from core.settings import ConfigError
 from storage.vault import errors
 from storage.vault.base import VaultError
 from storage.vault.service import SecretTarget, WrittenVersion

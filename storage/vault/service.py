@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from bot.logging_setup import in_flight_secrets
+from core.logs import in_flight_secrets
 from storage.db import Database
 from storage.models import Registration, SecretRef, utcnow
 from storage.vault import errors, secret_ids

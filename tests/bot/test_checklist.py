@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.catalogue import ENVIRONMENTS, Catalogue, Platform, load_catalogue
-from bot.checklist import (
+from bot.registrations.checklist import (
     BASE_ITEMS,
     BASE_KEYS,
     ITEM_STATUSES,

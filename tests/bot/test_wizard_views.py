@@ -10,9 +10,10 @@ import pytest
 from slack_sdk.models.views import View
 
 from bot.catalogue import ENVIRONMENTS, Catalogue, Platform, load_catalogue
-from bot.checklist import checklist_for
-from bot.ids import BlockId, Metadata, Step, credential_block
-from bot.views.wizard import (
+from bot.registrations.checklist import checklist_for
+from bot.wizard.ids import BlockId, Metadata, Step, credential_block
+from bot.wizard.step_views import dm_message, step_view
+from bot.wizard.views import (
     ItemView,
     Snapshot,
     StoredView,
@@ -20,7 +21,6 @@ from bot.views.wizard import (
     loading_view,
     picker_view,
 )
-from bot.views.wizard_steps import dm_message, step_view
 from simulators.slack.views import view_errors
 
 # Slack's documented limits (docs.slack.dev: modal views, block kit blocks and elements).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.catalogue import load_catalogue
-from bot.checklist import item_title
+from bot.registrations.checklist import item_title
 from simulators.slack.web_api import SlackWebApi
 from storage.db import Database
 from storage.models import ChecklistItem, Registration

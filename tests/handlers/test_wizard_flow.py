@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from bot.checklist import checklist_for
+from bot.registrations.checklist import checklist_for
 from simulators.secret_manager import Emulator
 from simulators.slack.web_api import SlackWebApi
 from tests.conftest import RunningBot

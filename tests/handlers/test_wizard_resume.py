@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from bot.ids import Step
 from bot.wizard import flow
+from bot.wizard.ids import Step
 from simulators.secret_manager import Emulator
 from simulators.slack.web_api import SlackWebApi
 from storage.repositories import TeamScope

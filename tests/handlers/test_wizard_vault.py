@@ -11,7 +11,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from bot.settings import Settings
+from core.settings import Settings
 from simulators.secret_manager import Emulator
 from simulators.slack.web_api import SlackWebApi
 from storage.db import Database

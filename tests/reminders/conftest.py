@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.clock import Clock
 from bot.deps import Deps
+from core.clock import Clock
 from simulators.slack.web_api import ApiCall, SlackWebApi
 from storage.db import Database
 from storage.models import ChecklistItem, Registration

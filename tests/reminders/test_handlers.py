@@ -7,10 +7,10 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from bot.clock import Clock
 from bot.deps import Deps
 from bot.reminders.sweep import run_sweep
-from bot.views.reminders import ActionId, actions_block_id
+from bot.reminders.views import ActionId, actions_block_id
+from core.clock import Clock
 from simulators.slack.events_client import SlackEventsClient
 from simulators.slack.web_api import SlackWebApi
 from tests.conftest import RunningBot

@@ -23,7 +23,7 @@ from bot.reminders.policy import (
     snooze_until,
     zone,
 )
-from bot.settings import Settings
+from core.settings import Settings
 
 SETTINGS = Settings()
 LONDON, NEW_YORK, TOKYO = zone("Europe/London"), zone("America/New_York"), zone("Asia/Tokyo")

@@ -11,10 +11,10 @@ from pathlib import Path
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.clock import Clock
 from bot.deps import Deps
 from bot.reminders.scheduler import JOB_ID, MISFIRE_GRACE_SECONDS, run_sweep_now, start_scheduler
-from bot.settings import Settings
+from core.clock import Clock
+from core.settings import Settings
 from simulators.slack.web_api import SlackWebApi
 from storage.db import Database
 from tests.reminders.conftest import ALICE, BOB, WEDNESDAY_14_UTC, Seed, fast, item_ids_in, posts_to

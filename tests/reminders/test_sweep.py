@@ -11,9 +11,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import Clock
 from bot.deps import Deps
 from bot.reminders.sweep import Pacer, SweepResult, run_sweep
+from core.clock import Clock
 from simulators.slack.web_api import SlackWebApi
 from storage.db import Database
 from storage.reminder_claims import claim_due

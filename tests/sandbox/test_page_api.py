@@ -15,7 +15,7 @@ from urllib.error import HTTPError
 
 import pytest
 
-from bot.settings import load_settings
+from core.settings import load_settings
 from simulators.sandbox import Sandbox
 from simulators.sandbox.page_server import PageServer
 from storage.db import Database

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.settings import load_settings
+from core.settings import load_settings
 from simulators.sandbox import run_sandbox
 from simulators.sandbox.runner import Sandbox, bot_settings, secrets_destination
 from storage.db import Database

@@ -18,8 +18,8 @@ import pytest
 from cryptography.fernet import Fernet
 from playwright.sync_api import expect
 
-from bot.clock import Clock
-from bot.settings import load_settings
+from core.clock import Clock
+from core.settings import load_settings
 from simulators.sandbox import Sandbox
 from storage.db import Database
 from tests.sandbox import chromium_page, screenshot

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.settings import load_settings
+from core.settings import load_settings
 from simulators.secret_manager import Emulator
 from storage.db import Database
 from storage.models import Registration

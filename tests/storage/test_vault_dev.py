@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.settings import ConfigError, Settings, load_settings
+from core.settings import ConfigError, Settings, load_settings
 from storage.db import Database
 from storage.models import Registration, SecretRef
 from storage.repositories import TeamScope

@@ -24,7 +24,7 @@ from google.cloud.secretmanager_v1.services.secret_manager_service.transports im
 )
 from google.cloud.secretmanager_v1.types import SecretVersion
 
-from bot.settings import ConfigError, Settings, load_settings
+from core.settings import ConfigError, Settings, load_settings
 from simulators.secret_manager import Emulator, client_for
 from storage.db import Database
 from storage.models import SecretRef

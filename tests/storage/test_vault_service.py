@@ -22,8 +22,8 @@ import pytest
 from google.cloud.secretmanager_v1.types import SecretVersion
 
 from bot.catalogue import Platform, load_catalogue
-from bot.credentials import JSON_FIELD, CredentialInputError, payloads_for, store_credentials
-from bot.settings import load_settings
+from bot.wizard.credentials import JSON_FIELD, CredentialInputError, payloads_for, store_credentials
+from core.settings import load_settings
 from simulators.secret_manager import Emulator
 from storage.db import Database
 from storage.models import SecretRef

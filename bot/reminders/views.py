@@ -10,8 +10,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.texts import reminders as t
-from bot.views.common import Block, button, context, message, section
+from bot.reminders import texts as t
+from bot.slack.blocks import Block, button, context, message, section
 
 DIGEST_ITEMS_MAX = 20  # two blocks each, well inside a message's 50
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.logging_setup import in_flight_secrets
+from core.logs import in_flight_secrets
 from storage.vault.base import StoredSecret, Vault
 
 if TYPE_CHECKING:

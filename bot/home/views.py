@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.progress import Progress
-from bot.texts import home as t
-from bot.views.common import context, divider, header, section
-from bot.views.status import status_line
+from bot.home import texts as t
+from bot.registrations.progress import Progress
+from bot.registrations.views import status_line
+from bot.slack.blocks import context, divider, header, section
 
 MAX_LINES = 40
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.progress import Progress
-from bot.texts import commands as t
-from bot.views.common import context, header, message, section
+from bot.registrations.progress import Progress
+from bot.slack import texts as t
+from bot.slack.blocks import context, header, message, section
 
 
 def status_line(progress: Progress) -> str:

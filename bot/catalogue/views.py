@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.catalogue import Catalogue, Category, Platform
-from bot.texts import commands as t
-from bot.views.common import context, divider, header, message, section
+from bot.slack import texts as t
+from bot.slack.blocks import context, divider, header, message, section
 
 
 def help_message(prefix: str | None = None) -> dict[str, Any]:

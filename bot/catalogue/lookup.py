@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.catalogue import Catalogue, Platform
-from bot.texts import commands as t
+from bot.slack import texts as t
 
 
 @dataclass(frozen=True)

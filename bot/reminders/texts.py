@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.texts.commands import COMMAND
+from bot.slack.texts import COMMAND
 
 # --- the DM digest ----------------------------------------------------------------------------
 DIGEST_FALLBACK_ONE = "Reminder: 1 Codat registration step is waiting on you"

@@ -116,7 +116,7 @@ class Link(BaseModel):
 
 
 class ExtraItem(BaseModel):
-    """A platform-specific checklist item, added to the base items by `bot.checklist`."""
+    """A platform-specific checklist item, added to the base items by `bot.registrations.checklist`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -31,10 +31,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.catalogue import UNKNOWN, Catalogue, Platform
-from bot.checklist import Phase
-from bot.ids import ActionId, BlockId, CallbackId, Metadata, Step, due_block, owner_block
-from bot.texts import wizard as t
-from bot.views.common import (
+from bot.registrations.checklist import Phase
+from bot.slack.blocks import (
     BLOCKS_MAX,
     BUTTON_TEXT_MAX,
     CHECKBOX_OPTIONS_MAX,
@@ -49,6 +47,8 @@ from bot.views.common import (
     TITLE_MAX,
     clip,
 )
+from bot.wizard import texts as t
+from bot.wizard.ids import ActionId, BlockId, CallbackId, Metadata, Step, due_block, owner_block
 
 # --- what the flow hands the views -----------------------------------------------------------------
 

@@ -18,12 +18,12 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.catalogue import UNKNOWN, CredentialField
-from bot.checklist import Phase
-from bot.credentials import JSON_FIELD
-from bot.ids import EDITABLE_STEPS, ActionId, BlockId, Metadata, Step, credential_block
-from bot.texts import wizard as t
-from bot.views.common import TEXT_INPUT_MAX
-from bot.views.wizard import (
+from bot.registrations.checklist import Phase
+from bot.slack.blocks import TEXT_INPUT_MAX
+from bot.wizard import texts as t
+from bot.wizard.credentials import JSON_FIELD
+from bot.wizard.ids import EDITABLE_STEPS, ActionId, BlockId, Metadata, Step, credential_block
+from bot.wizard.views import (
     Snapshot,
     assignment_blocks,
     checkbox_blocks,
@@ -52,7 +52,7 @@ STEP_PHASES = {
 
 
 def step_view(snapshot: Snapshot, step: Step, *, editing: bool = False) -> dict[str, Any]:
-    """The modal for `step` of this registration (step 1 is bot.views.wizard.picker_view)."""
+    """The modal for `step` of this registration (step 1 is bot.wizard.views.picker_view)."""
     builders = {
         Step.prerequisites: prerequisites_view,
         Step.registration: registration_view,

@@ -19,38 +19,14 @@ from pydantic import (
     ValidationError,
 )
 
-from bot.catalogue_models import (  # re-exported: the catalogue's public names
+from bot.catalogue.models import (
     DEFAULT_PATH,
-    ENVIRONMENTS,
-    UNKNOWN,
     CatalogueError,
     Category,
-    CredentialField,
-    ExtraItem,
-    Hurdle,
-    HurdleKind,
-    Link,
     Platform,
     check_unique,
     normalize,
 )
-
-__all__ = [
-    "DEFAULT_PATH",
-    "ENVIRONMENTS",
-    "UNKNOWN",
-    "Catalogue",
-    "CatalogueError",
-    "Category",
-    "CredentialField",
-    "ExtraItem",
-    "Hurdle",
-    "HurdleKind",
-    "Link",
-    "Lookup",
-    "Platform",
-    "load_catalogue",
-]
 
 
 @dataclass(frozen=True)

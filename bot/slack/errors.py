@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.texts import commands as t
-from bot.views.common import message, section
+from bot.slack import texts as t
+from bot.slack.blocks import message, section
 
 
 def error_message(ref: str) -> dict[str, Any]:

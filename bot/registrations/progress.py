@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.catalogue import Catalogue, Platform
-from bot.checklist import item_title
+from bot.registrations.checklist import item_title
 from storage.db import Database
 from storage.repositories import TeamScope
 
