@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING, Any
 
 from bench.load import LoadResult, Request, call_wsgi, run_load
 from bench.servers import Server, ack_only, bare_bolt_app, start_server
-from bot.slack.texts import COMMAND, HELP_TITLE
+from bot.catalogue.texts import HELP_TITLE
+from bot.slack.texts import COMMAND
 from simulators.slack.web_api import DEFAULT_BOT_TOKEN
 
 if TYPE_CHECKING:
@@ -207,7 +208,7 @@ def in_process(env: dict[str, str], profile: bool) -> None:
     A third variant is a diagnostic, not the bot as it ships: the same bot with its slash-command
     listener moved to the front of Bolt's list, which shows what the listener order costs.
     """
-    import app as production
+    import runtime as production
     from core.logs import configure_logging
     from core.settings import Settings, load_settings
     from handlers.http import make_wsgi_app

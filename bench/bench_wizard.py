@@ -133,8 +133,8 @@ def _load(server: Server, requests: list[Request], concurrency: int, check: Any 
 def run(n: int, concurrency: int, rounds: int, database_url: str | None) -> int:
     from sqlalchemy import func, select
 
-    from app import build_deps
     from core.settings import load_settings
+    from runtime import build_deps
     from storage.db import Database
     from storage.models import SecretRef
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.settings import reveal
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
 READY_PATH = "/healthz"
@@ -83,8 +85,8 @@ def bare_bolt_app(
     from slack_sdk import WebClient
 
     app = App(
-        client=WebClient(token=settings.SLACK_BOT_TOKEN, base_url=settings.SLACK_API_URL),
-        signing_secret=settings.SLACK_SIGNING_SECRET,
+        client=WebClient(token=reveal(settings.SLACK_BOT_TOKEN), base_url=settings.SLACK_API_URL),
+        signing_secret=reveal(settings.SLACK_SIGNING_SECRET),
         token_verification_enabled=False,
         process_before_response=process_before_response,
     )
@@ -200,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m bench.servers MODULE:FACTORY", file=sys.stderr)
         return 2
     _die_with_parent()
-    import app as production
+    import runtime as production
     from core.logs import configure_logging
     from core.settings import load_settings
 

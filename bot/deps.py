@@ -24,6 +24,6 @@ class Deps:
     vault: Vault
     clock: Clock
     background: Background
-    # Set by app.build_app once the Bolt app (and its WebClient) exist.
+    # Set by handlers.build_app once the Bolt app (and its WebClient) exist.
     client: WebClient | None = None
     extras: dict[str, Any] = field(default_factory=dict)

@@ -5,16 +5,22 @@ The first block of names is a contract other tooling relies on: keep them.
 
 from __future__ import annotations
 
-import ipaddress
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.network import is_loopback_endpoint
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO_ROOT / "data"
+
+
+def reveal(value: SecretStr | None) -> str | None:
+    """The plain value of a secret setting, for the one call that needs it (never for logging)."""
+    return value.get_secret_value() if value is not None else None
 
 
 class AppEnv(StrEnum):
@@ -26,9 +32,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
 
     # --- contract -------------------------------------------------------
-    SLACK_BOT_TOKEN: str | None = None
-    SLACK_SIGNING_SECRET: str | None = None
-    SLACK_APP_TOKEN: str | None = None
+    SLACK_BOT_TOKEN: SecretStr | None = None
+    SLACK_SIGNING_SECRET: SecretStr | None = None
+    SLACK_APP_TOKEN: SecretStr | None = None
     SLACK_API_URL: str = "https://slack.com/api/"
     DATABASE_URL: str | None = None
     PORT: int = Field(default=3000, ge=1, le=65535)
@@ -49,7 +55,7 @@ class Settings(BaseSettings):
     SECRET_REPLICATION_LOCATIONS: Annotated[list[str], NoDecode] = []
     VAULT_DEADLINE_SECONDS: float = Field(default=1.5, gt=0, le=2.5)
     # Key of the HMAC that fingerprints stored values; generated into DATA_DIR for development.
-    FINGERPRINT_KEY: str | None = None
+    FINGERPRINT_KEY: SecretStr | None = None
     DISABLE_PREVIOUS_VERSIONS: bool = False
 
     # --- follow-ups -------------------------------------------------------
@@ -82,15 +88,15 @@ class Settings(BaseSettings):
 
     @field_validator("SLACK_BOT_TOKEN")
     @classmethod
-    def _bot_token_shape(cls, value: str | None) -> str | None:
-        if value and not value.startswith("xoxb-"):
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value and not reveal(value).startswith("xoxb-"):
             raise ValueError("must start with xoxb- (the Bot User OAuth Token)")
         return value or None
 
     @field_validator("SLACK_APP_TOKEN")
     @classmethod
-    def _app_token_shape(cls, value: str | None) -> str | None:
-        if value and not value.startswith("xapp-"):
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value and not reveal(value).startswith("xapp-"):
             raise ValueError("must start with xapp- (an app-level token with connections:write)")
         return value or None
 
@@ -108,16 +114,10 @@ class Settings(BaseSettings):
         if not value:
             return None
         host, _, port = value.rpartition(":")
-        host = host.strip("[]")
-        if not host or not port.isdigit():
+        if not host.strip("[]") or not port.isdigit():
             raise ValueError("must be host:port, e.g. 127.0.0.1:8085")
-        if host != "localhost":
-            try:
-                loopback = ipaddress.ip_address(host).is_loopback
-            except ValueError:
-                loopback = False
-            if not loopback:
-                raise ValueError("must be a loopback address (the emulator is plaintext gRPC)")
+        if not is_loopback_endpoint(value):
+            raise ValueError("must be a loopback address (the emulator is plaintext gRPC)")
         return value
 
     @model_validator(mode="after")
@@ -179,6 +179,12 @@ def describe_validation_error(error: ValidationError) -> str:
         hint = HOW_TO_GET.get(name)
         lines.append(f"{name}: {reason}" + (f" — {hint}" if hint else ""))
     return "\n".join(lines)
+
+
+def refuse_in_production(settings: Settings, what: str, instead: str) -> None:
+    """The one "development only" check: ConfigError naming `what` and what to do `instead`."""
+    if settings.production:
+        raise ConfigError(f"{what} refuses to run with APP_ENV=production — {instead}")
 
 
 def load_settings(**overrides: object) -> Settings:

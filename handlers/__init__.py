@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.deps import Deps
+from core.settings import reveal
 from handlers import catalogue_commands, commands, errors, home, reminders, wizard
 
 # Feature modules: each offers subcommands(deps) for the slash command and register(app, deps)
@@ -30,12 +31,12 @@ def make_client(token: str | None, base_url: str) -> WebClient:
 def build_app(deps: Deps) -> App:
     """A Bolt app whose listeners ack fast, so it can run with process_before_response=True."""
     settings = deps.settings
-    client = make_client(settings.SLACK_BOT_TOKEN, settings.SLACK_API_URL)
+    client = make_client(reveal(settings.SLACK_BOT_TOKEN), settings.SLACK_API_URL)
     bolt_logger = logging.getLogger("slack_bolt.codat_register")
     bolt_logger.setLevel(logging.WARNING)  # Bolt's INFO lines can carry request bodies
     app = App(
         client=client,
-        signing_secret=settings.SLACK_SIGNING_SECRET,
+        signing_secret=reveal(settings.SLACK_SIGNING_SECRET),
         request_verification_enabled=not settings.socket_mode,
         token_verification_enabled=False,
         process_before_response=True,

@@ -7,12 +7,13 @@ from typing import Any
 from slack_bolt import App
 
 from bot.catalogue import Category
+from bot.catalogue import texts as t
 from bot.catalogue.lookup import resolve_platform
 from bot.catalogue.views import help_message, info_message, list_message
 from bot.deps import Deps
+from bot.registrations import texts as status_texts
 from bot.registrations.progress import workspace_progress
 from bot.registrations.views import checklist_message, status_message
-from bot.slack import texts as t
 from bot.slack.blocks import message, section
 from handlers.commands import CommandContext, Subcommand
 
@@ -55,7 +56,8 @@ def show_status(ctx: CommandContext) -> dict[str, Any]:
         return _problem(resolved.problem or t.PLATFORM_NEEDED)
     progresses = workspace_progress(deps.db, deps.catalogue, ctx.team_id, resolved.platform.id)
     if not progresses:
-        return _problem(t.STATUS_NONE_FOR_PLATFORM.format(name=resolved.platform.name, query=query))
+        text = status_texts.STATUS_NONE_FOR_PLATFORM.format(name=resolved.platform.name, query=query)
+        return _problem(text)
     return checklist_message(progresses)
 
 

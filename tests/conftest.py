@@ -138,9 +138,9 @@ class RunningBot:
 def bot(
     settings: Settings, db: Database, clock: Clock, log_output: io.StringIO, slack_api: SlackWebApi
 ) -> Iterator[RunningBot]:
-    from app import build_deps
     from handlers import build_app
     from handlers.http import make_wsgi_app
+    from runtime import build_deps
 
     deps = build_deps(settings, clock=clock, db=db)
     app = build_app(deps)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.catalogue import Catalogue, Platform
-from bot.slack import texts as t
+from bot.catalogue import texts as t
+from bot.slack import texts as common
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,8 @@ def resolve_platform(catalogue: Catalogue, word: str | None) -> Resolved:
         return Resolved(None, t.AMBIGUOUS_PLATFORM.format(word=word, options=options))
     problem = t.UNKNOWN_PLATFORM.format(word=word)
     if lookup.suggestions:
-        problem += " " + t.DID_YOU_MEAN.format(options=_either(list(lookup.suggestions)))
-    return Resolved(None, f"{problem} {t.HELP_LINE}")
+        problem += " " + common.DID_YOU_MEAN.format(options=_either(list(lookup.suggestions)))
+    return Resolved(None, f"{problem} {common.HELP_LINE}")
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:
@@ -40,4 +41,4 @@ def did_you_mean(word: str, choices: list[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(word.lower(), choices, n=3, cutoff=0.5)
-    return t.DID_YOU_MEAN.format(options=_either(close)) if close else ""
+    return common.DID_YOU_MEAN.format(options=_either(close)) if close else ""

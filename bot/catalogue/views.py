@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.catalogue import Catalogue, Category, Platform
-from bot.slack import texts as t
+from bot.catalogue import texts as t
 from bot.slack.blocks import context, divider, header, message, section
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.registrations import texts as t
 from bot.registrations.progress import Progress
-from bot.slack import texts as t
 from bot.slack.blocks import context, header, message, section
 
 

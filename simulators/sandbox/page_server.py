@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from core.network import loopback_ipv4
 from simulators.sandbox.page_api import MAX_WAIT_SECONDS, ApiError, PageApi
-from simulators.slack.web_api import loopback_host
 
 if TYPE_CHECKING:
     from simulators.slack.events_client import SlackEventsClient
@@ -73,7 +73,7 @@ class PageServer:
         secrets_notice: str = "the development vault — development only",
         bot_events: tuple[str, ...] = ("app_home_opened",),
     ) -> None:
-        self.host = loopback_host(host)  # ValueError for anything that is not loopback
+        self.host = loopback_ipv4(host)  # ValueError for anything that is not loopback
         self.actions = PageApi(api, events, deps, secrets_notice=secrets_notice, bot_events=bot_events)
         self._routes = self.actions.routes()
         self._static = {p.name for p in STATIC_DIR.iterdir() if p.suffix in _CONTENT_TYPES}

@@ -1,7 +1,7 @@
 """Sandbox mode: the real bot plus a local Slack (the Web API stand-in and a page to click through).
 
 Everything listens on 127.0.0.1 only: the page has no sign-in, so anyone who can reach it can act
-as any simulated user. The bot is the production composition (app.build_runtime: the same Bolt
+as any simulated user. The bot is the production composition (runtime.build_runtime: the same Bolt
 app, handlers, storage, scheduler and vault); only its Slack is local, reached through
 SLACK_API_URL, and every click reaches it as a request signed with a secret made for this run.
 """
@@ -20,12 +20,14 @@ from types import FrameType
 from typing import IO, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from core import settings as core_settings
 from core.clock import Clock
+from core.network import loopback_ipv4
 from core.settings import ConfigError, Settings, load_settings
 from simulators.sandbox.page_server import PageServer
 from simulators.slack.events_client import SlackEventsClient
 from simulators.slack.state import SlackWorkspace
-from simulators.slack.web_api import SlackWebApi, loopback_host
+from simulators.slack.web_api import SlackWebApi
 
 logger = logging.getLogger("codat_register.sandbox")
 
@@ -44,7 +46,7 @@ def sandbox_host(settings: Settings, host: str | None = None) -> str:
     """
     wanted = host or (settings.HOST if "HOST" in settings.model_fields_set else LOOPBACK)
     try:
-        return loopback_host(wanted)
+        return loopback_ipv4(wanted)
     except ValueError:
         raise SandboxError(
             f"the sandbox listens on 127.0.0.1 only, not {wanted!r}: it has no sign-in, so anyone who "
@@ -52,14 +54,13 @@ def sandbox_host(settings: Settings, host: str | None = None) -> str:
         ) from None
 
 
-def sandbox_problem(settings: Settings) -> str | None:
-    """Why these settings must not start a sandbox, or None."""
-    if settings.production:
-        return (
-            "no Slack credentials are set, and the local sandbox refuses to run with "
-            "APP_ENV=production — set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)"
-        )
-    return None
+def refuse_in_production(settings: Settings) -> None:
+    """ConfigError with APP_ENV=production: the sandbox page has no sign-in."""
+    core_settings.refuse_in_production(
+        settings,
+        "no Slack credentials are set, and the local sandbox",
+        "set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)",
+    )
 
 
 def bot_settings(settings: Settings, bot_token: str, signing_secret: str, api_url: str) -> Settings:
@@ -137,8 +138,8 @@ class Sandbox:
         return self.page.url
 
     def start(self) -> Sandbox:
-        from app import build_runtime  # the composition root; imported late (it imports this package)
         from handlers.http import SLACK_PATH, make_wsgi_app
+        from runtime import build_runtime  # imported late: the sandbox is optional at start-up
 
         try:
             # Message times follow the bot's clock, so "advance 1 day" shows on the page too.
@@ -179,7 +180,7 @@ class Sandbox:
             bot.stop()
         deps, self.deps = self.deps, None
         if deps is not None:
-            from app import shutdown
+            from runtime import shutdown
 
             deps.background.wait_idle(5)
             shutdown(deps)
@@ -204,9 +205,7 @@ def run_sandbox(
     """Start the sandbox, print its URL, serve until Ctrl-C / SIGTERM (or `stop`). Exit status."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
-        problem = sandbox_problem(settings)
-        if problem:
-            raise SandboxError(problem)
+        refuse_in_production(settings)
         sandbox = Sandbox(settings).start()
     except (SandboxError, ConfigError) as error:
         print(f"codat-register sandbox cannot start: {error}", file=err, flush=True)

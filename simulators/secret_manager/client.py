@@ -8,7 +8,7 @@ from google.cloud.secretmanager_v1.services.secret_manager_service.transports im
     SecretManagerServiceGrpcTransport,
 )
 
-from simulators.secret_manager.server import is_loopback
+from core.network import is_loopback_endpoint
 
 
 def client_for(address: str) -> SecretManagerServiceClient:
@@ -18,8 +18,7 @@ def client_for(address: str) -> SecretManagerServiceClient:
     no metadata-server probe). Only loopback addresses are accepted: the channel is plaintext.
     Close it with ``client.transport.close()``.
     """
-    host, sep, port = address.rpartition(":")
-    if not sep or not port.isdigit() or not is_loopback(host):
+    if not is_loopback_endpoint(address):
         raise ValueError(f"client_for needs a loopback host:port, got {address!r}")
     transport = SecretManagerServiceGrpcTransport(channel=grpc.insecure_channel(address))
     return SecretManagerServiceClient(transport=transport)

@@ -6,7 +6,6 @@ generic handler, (de)serialised with the proto-plus classes the real client uses
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent import futures
@@ -18,6 +17,7 @@ import grpc
 from google.cloud.secretmanager_v1.types import resources, service
 from google.protobuf import empty_pb2
 
+from core.network import is_loopback_host
 from simulators.secret_manager.errors import RpcError
 from simulators.secret_manager.faults import FaultPlan, handler_name
 from simulators.secret_manager.names import Names
@@ -93,16 +93,6 @@ _RPCS: dict[str, _Rpc] = {
 METHODS: frozenset[str] = frozenset(_RPCS)
 
 
-def is_loopback(host: str) -> bool:
-    """True for `localhost` and loopback IP literals (brackets allowed around IPv6)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 class Emulator:
     """An in-memory Secret Manager on a loopback gRPC port, for tests and local runs.
 
@@ -119,7 +109,7 @@ class Emulator:
         project_numbers: Mapping[str, str] | None = None,
         permissions: Iterable[str] | None = None,
     ) -> None:
-        if not is_loopback(host):
+        if not is_loopback_host(host):
             raise ValueError(f"the emulator only listens on loopback addresses, not {host!r}")
         self._host = host.strip("[]")
         self._port = port

@@ -7,13 +7,12 @@ submission (close, "clear", "update", "push") is applied to the user's modal sta
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.error import HTTPError
-from urllib.parse import urlsplit
 from urllib.request import ProxyHandler, Request, build_opener
 
+from core.network import check_loopback_url
 from simulators.slack import payloads
 from simulators.slack.signing import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, sign_request
 from simulators.slack.state import dm_channel_id
@@ -28,19 +27,6 @@ class EventsResponse(NamedTuple):
     status: int
     headers: dict[str, str]
     body: Any
-
-
-def check_loopback_url(url: str) -> str:
-    """`url` if it points at this machine; ValueError otherwise (nothing here may leave it)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    try:
-        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        local = False
-    if parts.scheme not in ("http", "https") or not local:
-        raise ValueError(f"only http(s) URLs on a loopback address are allowed, not {url!r}")
-    return url
 
 
 class SlackEventsClient:

@@ -7,7 +7,6 @@ Point the client at it with `WebClient(token=..., base_url=api.url)`. Every call
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import secrets
 import threading
@@ -17,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from core.network import loopback_ipv4
 from simulators.slack.methods import message_fields, web_api_methods
 from simulators.slack.state import SlackError, SlackWorkspace
 from simulators.slack.views import ViewStore
@@ -65,19 +65,6 @@ class _Handler(BaseHTTPRequestHandler):
         """Silent: request lines could carry tokens, and bodies carry credentials."""
 
 
-def loopback_host(host: str) -> str:
-    """The IPv4 loopback address for `host`; ValueError for anything reachable from outside."""
-    if host == "localhost":
-        return "127.0.0.1"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(f"not a loopback address: {host!r}") from None
-    if address.version != 4 or not address.is_loopback:
-        raise ValueError(f"only IPv4 loopback addresses are allowed, not {host!r}")
-    return host
-
-
 class SlackWebApi:
     """The Slack Web API on 127.0.0.1: `start()`/`stop()` or use it as a context manager."""
 
@@ -92,7 +79,7 @@ class SlackWebApi:
         trigger_ttl: float | None = None,
     ) -> None:
         self.bot_token = bot_token
-        self.host = loopback_host(host)
+        self.host = loopback_ipv4(host)
         self._port = port
         self.workspace = workspace or SlackWorkspace()
         if strict_triggers is not None:

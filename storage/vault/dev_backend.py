@@ -22,7 +22,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from core.settings import ConfigError, Settings
+from core import settings as core_settings
+from core.settings import Settings
 from storage.vault import errors
 from storage.vault.fingerprint import create_private_file
 from storage.vault.service import SecretTarget, WrittenVersion
@@ -31,10 +32,15 @@ logger = logging.getLogger(__name__)
 
 SCHEME = "dev-vault://"
 LOCATION_LABEL = "development vault (local, encrypted file — development only; not for real credentials)"
-PRODUCTION_REFUSED = (
-    "GCP_PROJECT_ID is not set, and the development vault refuses to run with APP_ENV=production — "
-    "set GCP_PROJECT_ID to the Google Cloud project that keeps the credentials in Secret Manager"
-)
+
+
+def refuse_in_production(settings: Settings) -> None:
+    """ConfigError in production: the development vault is for development only."""
+    core_settings.refuse_in_production(
+        settings,
+        "GCP_PROJECT_ID is not set, and the development vault",
+        "set GCP_PROJECT_ID to the Google Cloud project that keeps the credentials in Secret Manager",
+    )
 
 
 class DevelopmentBackend:
@@ -59,8 +65,7 @@ class DevelopmentBackend:
     @classmethod
     def from_settings(cls, settings: Settings) -> DevelopmentBackend:
         """The development vault under DATA_DIR/dev-vault; ConfigError in production."""
-        if settings.production:
-            raise ConfigError(PRODUCTION_REFUSED)
+        refuse_in_production(settings)
         return cls(Path(settings.DATA_DIR) / "dev-vault")
 
     def add_version(self, target: SecretTarget, payload: bytes, *, deadline: float) -> WrittenVersion:

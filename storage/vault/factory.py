@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from core.settings import ConfigError, Settings
+from core.settings import Settings
 from storage.db import Database
 from storage.vault.base import Vault
-from storage.vault.dev_backend import PRODUCTION_REFUSED, DevelopmentBackend
+from storage.vault.dev_backend import DevelopmentBackend, refuse_in_production
 from storage.vault.fingerprint import Fingerprinter, load_fingerprint_key
 from storage.vault.google_backend import GoogleSecretManagerBackend, make_client
 from storage.vault.service import CredentialVault, SecretBackend
@@ -32,8 +32,7 @@ def build_vault(settings: Settings, db: Database) -> Vault:
         level = logging.WARNING if backend.development_only else logging.INFO
         logger.log(level, "vault: %s", backend.location_label)
     else:
-        if settings.production:
-            raise ConfigError(PRODUCTION_REFUSED)
+        refuse_in_production(settings)
         fingerprinter = Fingerprinter(load_fingerprint_key(settings))
         backend = DevelopmentBackend.from_settings(settings)
     return CredentialVault(

@@ -57,7 +57,7 @@ def load_fingerprint_key(settings: Settings) -> bytes:
     fingerprint new, so a double submit after a redeploy would add a second version.
     """
     if settings.FINGERPRINT_KEY:
-        key = settings.FINGERPRINT_KEY.encode()
+        key = settings.FINGERPRINT_KEY.get_secret_value().encode()
         if len(key) < MIN_KEY_CHARS:
             raise ConfigError(
                 f"FINGERPRINT_KEY is too short — use at least {MIN_KEY_CHARS} random characters, "

@@ -9,7 +9,6 @@ time that is left.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import random
 import threading
@@ -27,6 +26,7 @@ from google.cloud.secretmanager_v1.services.secret_manager_service.transports im
 )
 from google.cloud.secretmanager_v1.types import SecretVersion
 
+from core.network import is_loopback_endpoint
 from core.settings import ConfigError
 from storage.vault import errors
 from storage.vault.base import VaultError
@@ -60,19 +60,6 @@ def make_client(endpoint: str | None) -> SecretManagerServiceClient:
             "`gcloud auth application-default login`; for local runs set SECRET_MANAGER_ENDPOINT "
             "to the emulator instead"
         ) from None
-
-
-def is_loopback_endpoint(endpoint: str) -> bool:
-    host, sep, port = endpoint.rpartition(":")
-    host = host.strip("[]")
-    if not sep or not port.isdigit() or not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class GoogleSecretManagerBackend:

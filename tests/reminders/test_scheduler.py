@@ -103,7 +103,7 @@ def test_run_sweep_now_sends_due_reminders_synchronously(
 
 
 def test_build_runtime_starts_the_scheduler_unless_turned_off(settings: Settings, clock: Clock) -> None:
-    from app import build_runtime, shutdown
+    from runtime import build_runtime, shutdown
 
     for enabled in (True, False):
         deps, _app = build_runtime(settings.model_copy(update={"RUN_SCHEDULER": enabled}), clock=clock)

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
-from core.settings import load_settings
+from core.settings import load_settings, reveal
 from simulators.sandbox import run_sandbox
 from simulators.sandbox.runner import Sandbox, bot_settings, secrets_destination
 from storage.db import Database
@@ -254,7 +254,7 @@ def test_the_bot_keeps_the_users_settings_with_slack_pointed_at_the_stand_in(tmp
         SLACK_API_URL="https://slack.com/api/",
     )
     bot = bot_settings(mine, "xoxb-sandbox-1", "secret-1", "http://127.0.0.1:9/api/")
-    assert (bot.SLACK_BOT_TOKEN, bot.SLACK_SIGNING_SECRET) == ("xoxb-sandbox-1", "secret-1")
+    assert (reveal(bot.SLACK_BOT_TOKEN), reveal(bot.SLACK_SIGNING_SECRET)) == ("xoxb-sandbox-1", "secret-1")
     assert bot.SLACK_API_URL == "http://127.0.0.1:9/api/" and not bot.socket_mode
     assert bot.database_url == mine.database_url and tmp_path == bot.DATA_DIR
     assert bot.REMINDER_FIRST_AFTER_BUSINESS_DAYS == 1 and bot.LOG_LEVEL == "WARNING"
@@ -272,6 +272,6 @@ def test_each_run_signs_with_a_new_secret(tmp_path: Path, db: Database) -> None:
         with Sandbox(settings) as sandbox:
             assert sandbox.events is not None and sandbox.api is not None
             assert sandbox.api.url == sandbox.deps.settings.SLACK_API_URL
-            assert sandbox.events.signing_secret == sandbox.deps.settings.SLACK_SIGNING_SECRET
+            assert sandbox.events.signing_secret == reveal(sandbox.deps.settings.SLACK_SIGNING_SECRET)
             secrets_seen.append(sandbox.events.signing_secret)
     assert len(set(secrets_seen)) == 2 and all(len(s) >= 32 for s in secrets_seen)

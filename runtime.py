@@ -1,0 +1,120 @@
+"""Composition root: settings -> database -> vault -> scheduler -> Bolt app -> servers, and shutdown.
+
+`app.py` chooses what to run; the sandbox and the tests build the same runtime from here.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from bot.catalogue import load_catalogue
+from bot.deps import Deps
+from bot.reminders.scheduler import start_scheduler
+from core.background import Background
+from core.clock import Clock
+from core.settings import HOW_TO_GET, Settings, reveal
+from storage.db import Database
+
+logger = logging.getLogger("codat_register")
+
+
+def build_deps(settings: Settings, *, clock: Clock | None = None, db: Database | None = None) -> Deps:
+    """Everything the handlers need, built from settings (the schema must already be current)."""
+    from storage.vault.factory import build_vault
+
+    db = db or Database(settings.database_url)
+    return Deps(
+        settings=settings,
+        db=db,
+        catalogue=load_catalogue(),
+        vault=build_vault(settings, db),
+        clock=clock or Clock(),
+        background=Background(),
+    )
+
+
+def build_runtime(settings: Settings, *, clock: Clock | None = None) -> tuple[Deps, Any]:
+    """Deps, the Bolt app and (unless RUN_SCHEDULER is off) the started follow-up scheduler."""
+    from handlers import build_app
+
+    deps = build_deps(settings, clock=clock)
+    app = build_app(deps)
+    if settings.RUN_SCHEDULER:
+        deps.extras["scheduler"] = start_scheduler(deps)
+    return deps, app
+
+
+def shutdown(deps: Deps) -> None:
+    scheduler = deps.extras.get("scheduler")
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
+    deps.background.shutdown()
+    deps.db.dispose()
+
+
+def wsgi_factory(settings: Settings) -> Callable[..., Iterable[bytes]]:
+    """Built inside the server's worker process, after fork, so threads and pools are its own."""
+    from handlers.http import make_wsgi_app
+
+    deps, app = build_runtime(settings)
+    return make_wsgi_app(app, deps.db)
+
+
+def serve_http(settings: Settings) -> None:
+    """gunicorn with one worker process (one scheduler) and a thread per concurrent request."""
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{settings.HOST}:{settings.PORT}")
+            self.cfg.set("workers", 1)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", settings.WEB_THREADS)
+            self.cfg.set("timeout", 60)
+            self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("accesslog", None)
+            self.cfg.set("loglevel", "warning")
+
+        def load(self) -> Callable[..., Iterable[bytes]]:
+            return wsgi_factory(settings)
+
+    logger.info("serving Slack on http://%s:%s/slack/events", settings.HOST, settings.PORT)
+    Server().run()
+
+
+def serve_socket_mode(settings: Settings) -> int:
+    """Connect to Slack over a WebSocket (no public URL needed) and serve until SIGTERM or Ctrl-C."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
+
+    deps, app = build_runtime(settings)
+    handler = SocketModeHandler(app, reveal(settings.SLACK_APP_TOKEN))
+    try:
+        handler.connect()
+    except SlackApiError as error:
+        shutdown(deps)
+        print(
+            f"codat-register cannot open a Socket Mode connection: Slack said "
+            f"{error.response.get('error', 'error')!r}.\nSLACK_APP_TOKEN: {HOW_TO_GET['SLACK_APP_TOKEN']}",
+            file=sys.stderr,
+        )
+        return 2
+    except OSError as error:
+        shutdown(deps)
+        print(f"codat-register cannot reach Slack at {settings.SLACK_API_URL}: {error}", file=sys.stderr)
+        return 1
+    logger.info("connected to Slack in Socket Mode")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handler.close()
+        shutdown(deps)
+    return 0
