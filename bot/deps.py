@@ -15,6 +15,8 @@ from storage.vault import Vault
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
+    from bot.slack.gateway import SlackGateway
+
 
 @dataclass
 class Deps:
@@ -26,4 +28,6 @@ class Deps:
     background: Background
     # Set by handlers.build_app once the Bolt app (and its WebClient) exist.
     client: WebClient | None = None
+    # The one outgoing Slack gateway over that client (every call the bot makes goes through it).
+    slack: SlackGateway = field(default=None)  # type: ignore[assignment]
     extras: dict[str, Any] = field(default_factory=dict)

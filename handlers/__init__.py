@@ -10,8 +10,10 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.deps import Deps
+from bot.slack.gateway import SlackGateway
 from core.settings import reveal
 from handlers import catalogue_commands, commands, errors, home, reminders, wizard
+from storage.slack_users import SlackUsers
 
 # Feature modules: each offers subcommands(deps) for the slash command and register(app, deps)
 # for its own actions and views.
@@ -44,6 +46,9 @@ def build_app(deps: Deps) -> App:
         listener_executor=ThreadPoolExecutor(max_workers=settings.WEB_THREADS, thread_name_prefix="bolt"),
     )
     deps.client = client
+    deps.slack = SlackGateway(
+        client, SlackUsers(deps.db), deps.clock, refresh_hours=settings.REMINDER_USER_REFRESH_HOURS
+    )
     register(app, deps)
     return app
 

@@ -24,14 +24,16 @@ def teller(deps: Deps, body: dict[str, Any]) -> Callable[[str], None]:
                or body.get("channel_id"))  # fmt: skip
     response_url = body.get("response_url")
 
+    team_id = (body.get("team") or {}).get("id") or body.get("team_id") or ""
+
     def tell(ref: str) -> None:
         reply = error_message(ref)
         if response_url:
             WebhookClient(response_url).send(response_type="ephemeral", replace_original=False, **reply)
-        elif deps.client is not None and channel and user_id:
-            deps.client.chat_postEphemeral(channel=channel, user=user_id, **reply)
-        elif deps.client is not None and user_id:
-            deps.client.chat_postMessage(channel=user_id, **reply)
+        elif channel and user_id:
+            deps.slack.post_ephemeral(team_id, channel, user_id, reply["text"], reply["blocks"])
+        elif user_id:
+            deps.slack.dm(team_id, user_id, reply["text"], reply["blocks"])
 
     return tell
 

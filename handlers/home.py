@@ -15,8 +15,7 @@ from handlers.commands import Subcommand
 def publish_home(deps: Deps, team_id: str, user_id: str) -> None:
     progresses = workspace_progress(deps.db, deps.catalogue, team_id)
     view = home_view(progresses, user_id, deps.vault.location_label)
-    assert deps.client is not None
-    deps.client.views_publish(user_id=user_id, view=view)
+    deps.slack.publish_home(team_id, user_id, view)
 
 
 def subcommands(deps: Deps) -> dict[str, Subcommand]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import suppress
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_sdk.errors import SlackApiError
 
 from bot.catalogue import ENVIRONMENTS, Platform
 from bot.catalogue.lookup import resolve_platform
@@ -22,6 +22,8 @@ from bot.reminders.actions import ActionResult, Outcome
 from bot.reminders.policy import SnoozeError, parse_snooze
 from bot.reminders.views import SNOOZE_CHOICES, ActionId, remind_message, updated_message, when_text
 from bot.slack.blocks import message, section
+from bot.slack.gateway import SlackCallError
+from bot.wizard.flow import open_registration
 from handlers.commands import CommandContext, Subcommand
 from handlers.errors import teller
 
@@ -62,12 +64,11 @@ def handle_click(deps: Deps, body: dict[str, Any]) -> None:
     status = _status_line(result, user_id)
     if status is None:
         text = refusal_text(result) if result.outcome is Outcome.refused else t.ITEM_GONE
-        _ephemeral(deps, channel, user_id, text)
+        _ephemeral(deps, team_id, channel, user_id, text)
         return
     if channel and ts and original.get("blocks"):
-        deps.client.chat_update(  # type: ignore[union-attr]
-            channel=channel, ts=ts, **updated_message(original["blocks"], item_id, status)
-        )
+        updated = updated_message(original["blocks"], item_id, status)
+        deps.slack.update_message(team_id, channel, ts, updated["text"], updated["blocks"])
 
 
 def _status_line(result: ActionResult, user_id: str) -> str | None:
@@ -83,39 +84,32 @@ def _status_line(result: ActionResult, user_id: str) -> str | None:
     return None
 
 
-def _ephemeral(deps: Deps, channel: str | None, user_id: str, text: str) -> None:
-    if not channel or deps.client is None:
+def _ephemeral(deps: Deps, team_id: str, channel: str | None, user_id: str, text: str) -> None:
+    if not channel:
         return
-    try:
-        deps.client.chat_postEphemeral(channel=channel, user=user_id, **_reply(text))
-    except SlackApiError as error:  # e.g. not in that conversation: nothing else to tell them through
-        logger.warning("ephemeral reply to %s failed: %s", user_id, error.response.get("error"))
+    reply = _reply(text)
+    with suppress(SlackCallError):  # e.g. not in that conversation: nothing else to tell them through
+        deps.slack.post_ephemeral(team_id, channel, user_id, reply["text"], reply["blocks"])
 
 
 def _open_checklist(
     deps: Deps, body: dict[str, Any], team_id: str, user_id: str, item_id: int, channel: str | None
 ) -> None:
     target = actions.checklist_target(deps, team_id, item_id)
-    try:
-        from bot.wizard.flow import open_registration
-    except ImportError:
-        open_registration = None
-    if target is None or open_registration is None:
-        _ephemeral(deps, channel, user_id, t.ITEM_GONE if target is None else t.OPEN_UNAVAILABLE)
+    if target is None:
+        _ephemeral(deps, team_id, channel, user_id, t.ITEM_GONE)
         return
     registration_id, step = target
-    try:
-        open_registration(
-            deps,
-            team_id=team_id,
-            user_id=user_id,
-            trigger_id=body.get("trigger_id"),
-            registration_id=registration_id,
-            step=step,
-        )
-    except SlackApiError as error:  # e.g. expired_trigger_id: say so rather than fail silently
-        logger.warning("opening the checklist failed: %s", error.response.get("error"))
-        _ephemeral(deps, channel, user_id, t.OPEN_UNAVAILABLE)
+    opened = open_registration(
+        deps,
+        team_id=team_id,
+        user_id=user_id,
+        trigger_id=body.get("trigger_id") or "",
+        registration_id=registration_id,
+        step=step,
+    )
+    if not opened:  # e.g. expired_trigger_id: say so rather than fail silently
+        _ephemeral(deps, team_id, channel, user_id, t.OPEN_UNAVAILABLE)
 
 
 # --- slash subcommands -------------------------------------------------------------------------

@@ -191,7 +191,8 @@ class AuditEvent(Base):
 
 
 class SlackUser(Base):
-    """Cached users.info facts the reminders need (time zone, whether the person left)."""
+    """Cached users.info facts (time zone, locale, email, roles, whether the person left), refreshed
+    daily by the Slack gateway, plus the person's own language choice (never overwritten by a refresh)."""
 
     __tablename__ = "slack_users"
     __table_args__ = (UniqueConstraint("team_id", "user_id"),)
@@ -202,3 +203,12 @@ class SlackUser(Base):
     tz: Mapped[str | None] = mapped_column(String(64))
     deleted: Mapped[bool] = mapped_column(default=False)
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    email: Mapped[str | None] = mapped_column(String(320))
+    names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    is_owner: Mapped[bool] = mapped_column(default=False)
+    is_restricted: Mapped[bool] = mapped_column(default=False)
+    is_ultra_restricted: Mapped[bool] = mapped_column(default=False)
+    is_bot: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str | None] = mapped_column(String(8))  # set by `language fr|en`; None: auto

@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -95,9 +94,6 @@ class _Authorization:
 
     __str__ = __repr__
 
-    def __reduce__(self) -> Any:
-        raise TypeError("the Codat API key cannot be pickled")
-
 
 class CodatClient:
     """A synchronous client for the one Codat call the bot needs. Thread-safe; close it when done."""
@@ -117,7 +113,10 @@ class CodatClient:
             raise ValueError("the Codat API key is empty")
         if timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
-        url = httpx.URL(api_url)
+        try:
+            url = httpx.URL(api_url)
+        except (httpx.InvalidURL, TypeError):
+            raise ValueError("api_url is not a valid URL") from None  # the URL itself could hold a secret
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError("api_url must be an absolute http(s) URL, such as https://api.codat.io")
         if url.userinfo:

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 from bot.catalogue import Platform
 from bot.deps import Deps
 from bot.registrations.checklist import checklist_for, item_title
-from bot.reminders import people
 from bot.reminders.policy import (
     ACTIVE_REGISTRATION,
     OPEN_STATUS,
@@ -288,7 +287,7 @@ def _effective(at: datetime | None, now: datetime, tz: ZoneInfo, deps: Deps) -> 
 
 
 def _owner_zone(deps: Deps, team_id: str, user_id: str) -> ZoneInfo:
-    person = people.lookup(deps, team_id, user_id)
+    person = deps.slack.person(team_id, user_id)
     return person.zone if person is not None else zone(None)
 
 

@@ -18,13 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
-
 from bot.deps import Deps
 from bot.registrations.checklist import item_title
-from bot.reminders import people
 from bot.reminders.policy import Decision, ReminderState, after_send, decide
 from bot.reminders.views import DigestItem, digest_message, escalation_message
+from bot.slack.gateway import Person, SlackCallError
 from storage.reminder_claims import (
     ClaimedItem,
     Sent,
@@ -60,7 +58,6 @@ class Pacer:
         self._lock = threading.Lock()
         self._theoretical_arrival = 0.0  # GCRA: when the bucket would be empty again
         self._channel_next: dict[str, float] = {}
-        self.dm_channels: dict[tuple[str, str], str] = {}  # (team, user) -> DM channel id
 
     def wait(self, channel: str) -> float:
         """Block until a post to `channel` fits both limits; returns the seconds waited."""
@@ -105,7 +102,7 @@ class SweepResult:
 class _Group:
     team_id: str
     recipient: str
-    person: people.Person
+    person: Person
     items: list[ClaimedItem] = field(default_factory=list)
     left: dict[int, str] = field(default_factory=dict)  # item id -> the owner who left
 
@@ -152,11 +149,11 @@ def _sweep_once(deps: Deps, result: SweepResult) -> int:
 def _groups(deps: Deps, token: str, claimed: list[ClaimedItem], result: SweepResult) -> list[_Group]:
     """One group per person to DM; an owner who left is replaced by the registration's creator."""
     groups: dict[tuple[str, str], _Group] = {}
-    known: dict[tuple[str, str], people.Person | None] = {}
+    known: dict[tuple[str, str], Person | None] = {}
 
-    def person(team_id: str, user_id: str) -> people.Person | None:
+    def person(team_id: str, user_id: str) -> Person | None:
         if (team_id, user_id) not in known:
-            known[team_id, user_id] = people.lookup(deps, team_id, user_id)
+            known[team_id, user_id] = deps.slack.person(team_id, user_id)
         return known[team_id, user_id]
 
     unknown, orphaned = [], []
@@ -244,7 +241,7 @@ def _escalate(deps: Deps, escalate: list[tuple[ClaimedItem, str, int]], result: 
     for item, owner, count in escalate:
         by_creator[item.team_id, item.created_by, owner].append((item, count))
     for (team_id, creator, owner), entries in by_creator.items():
-        person = people.lookup(deps, team_id, creator)
+        person = deps.slack.person(team_id, creator)
         if person is None or person.deleted:
             continue
         items = [item for item, _ in entries]
@@ -259,25 +256,11 @@ def _escalate(deps: Deps, escalate: list[tuple[ClaimedItem, str, int]], result: 
 
 def _post(deps: Deps, team_id: str, user_id: str, body: dict) -> str | None:
     """conversations.open + chat.postMessage, paced; None when Slack accepted it, else the error."""
-    if deps.client is None:
-        return "no Slack client"
-    pacer = pacer_for(deps)
-    try:
-        channel = pacer.dm_channels.get((team_id, user_id))
-        if channel is None:
-            channel = deps.client.conversations_open(users=user_id)["channel"]["id"]
-            pacer.dm_channels[team_id, user_id] = channel
-        pacer.wait(channel)
-        deps.client.chat_postMessage(channel=channel, **body)
-    except SlackApiError as error:  # 429s were already retried (RateLimitErrorRetryHandler)
-        code = (error.response.get("error") if error.response is not None else None) or "unknown"
-        if code in ("channel_not_found", "is_archived", "user_disabled"):
-            pacer.dm_channels.pop((team_id, user_id), None)
-        logger.warning("reminder DM to %s failed: %s", user_id, code)
-        return code
-    except OSError as error:
-        logger.warning("reminder DM to %s failed: %s", user_id, type(error).__name__)
-        return type(error).__name__
+    try:  # 429s were already retried inside the client (RateLimitErrorRetryHandler)
+        deps.slack.dm(team_id, user_id, body["text"], body.get("blocks"), before_send=pacer_for(deps).wait)
+    except SlackCallError as error:
+        logger.warning("reminder DM to %s failed: %s", user_id, error.code)
+        return error.code
     return None
 
 

@@ -9,7 +9,7 @@
 
 from bot.wizard.read_model import active_step, edit_step, load, platform_selected, snapshot, view_at
 from bot.wizard.runtime import runtime
-from bot.wizard.slack_calls import HashConflict, open_view, prefetch_profile, send_dm, update_view
+from bot.wizard.slack_calls import HashConflict, open_view, prefetch_profile, profile, send_dm, update_view
 from storage.wizard_rows import (
     INSERT_AUDIT,
     ITEM_FIELDS,
@@ -35,6 +35,7 @@ __all__ = [
     "other_in_progress",
     "platform_selected",
     "prefetch_profile",
+    "profile",
     "read_rows",
     "runtime",
     "send_dm",

@@ -74,27 +74,34 @@ def open_wizard(
     """The picker; or, with a platform, "Loading…" at once, then the registration at its saved step."""
     if platform_id is None:
         view = picker_view(deps.catalogue, environment=environment)
-        wizard.open_view(deps, trigger_id, view, user_id=user_id, channel_id=channel_id)
-    elif opened := wizard.open_view(deps, trigger_id, loading_view(), user_id=user_id, channel_id=channel_id):
+        wizard.open_view(deps, team_id, trigger_id, view, user_id=user_id, channel_id=channel_id)
+    elif opened := wizard.open_view(
+        deps, team_id, trigger_id, loading_view(), user_id=user_id, channel_id=channel_id
+    ):
         platform = deps.catalogue.get(platform_id)
         environment = environment or default_environment(platform)
         registration_id = resume_or_create(deps, team_id, user_id, platform, environment)
         snapshot = wizard.load(deps, team_id, registration_id, user_id)
-        wizard.update_view(deps, opened["id"], wizard.view_at(snapshot), opened.get("hash"))
+        wizard.update_view(deps, team_id, opened["id"], wizard.view_at(snapshot), opened.get("hash"))
     wizard.prefetch_profile(deps, team_id, user_id)
 
 
 def open_registration(
     deps: Deps, *, team_id: str, user_id: str, trigger_id: str, registration_id: str, step: str | None = None
-) -> None:
+) -> bool:
     """Open the wizard at a saved registration's step (or at an earlier `step`, to edit it).
 
     Call it after the ack (in deps.background): it opens "Loading…" with the trigger, then updates.
+    False when Slack would not open it (e.g. an expired trigger).
     """
-    if opened := wizard.open_view(deps, trigger_id, loading_view(), user_id=user_id, channel_id=None):
+    if opened := wizard.open_view(
+        deps, team_id, trigger_id, loading_view(), user_id=user_id, channel_id=None
+    ):
         snapshot = wizard.load(deps, team_id, registration_id, user_id)
-        wizard.update_view(deps, opened["id"], wizard.view_at(snapshot, step), opened.get("hash"))
+        wizard.update_view(deps, team_id, opened["id"], wizard.view_at(snapshot, step), opened.get("hash"))
         wizard.prefetch_profile(deps, team_id, user_id)
+        return True
+    return False
 
 
 # --- view submissions (before the ack) -----------------------------------------------------------------
@@ -154,8 +161,7 @@ def _registration_outcome(deps: Deps, snapshot: Snapshot, user_id: str, state: p
     confirmed = saved.get("mailbox_confirmed") or saved.get("mailbox_warned")
     check = None
     if mailbox_applies(snapshot) and value.mailbox:
-        profiles = wizard.runtime(deps).profiles
-        profile = profiles.get(snapshot.team_id, user_id, timeout=PROFILE_TIMEOUT_SECONDS)
+        profile = wizard.profile(deps, snapshot.team_id, user_id, timeout=PROFILE_TIMEOUT_SECONDS)
         required = snapshot.platform.requires_generic_mailbox
         check = check_mailbox(value.mailbox, generic_required=required, profile=profile, confirmed=confirmed)
         if check.verdict is Verdict.warned:
@@ -206,7 +212,7 @@ def _submit_credentials(
     # The DM confirms the end of the wizard. An edit from the summary comes back to the summary,
     # which shows the new references already: a DM per change would repeat it (and costs the
     # process ~1 ms of CPU per submission, competing with the acks for the GIL).
-    dm = None if editing else (lambda: wizard.send_dm(deps, user_id, *dm_message(saved)))
+    dm = None if editing else (lambda: wizard.send_dm(deps, saved.team_id, user_id, *dm_message(saved)))
     return _update(step_view(saved, saved.step), dm)
 
 

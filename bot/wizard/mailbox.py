@@ -12,20 +12,12 @@ address again confirms it.
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
-import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
-
-from slack_sdk import WebClient
 
 from bot.wizard import texts as t
-
-logger = logging.getLogger(__name__)
 
 MAX_LENGTH = 254
 _LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
@@ -86,7 +78,6 @@ class Profile:
 
     email: str | None
     names: tuple[str, ...] = ()  # real name, display name, username
-    tz: str | None = None
 
 
 def normalize(address: str) -> str:
@@ -181,69 +172,3 @@ def _unless_confirmed(check: MailboxCheck, confirmed: str | None) -> MailboxChec
         return MailboxCheck(Verdict.ok, check.address)
     return check
 
-
-@dataclass
-class ProfileCache:
-    """Slack profiles by (team, user), kept `ttl` seconds. `fetch` returns None when Slack fails."""
-
-    fetch: Callable[[str, str, float], Profile | None]
-    ttl: float = 600.0
-    clock: Callable[[], float] = time.monotonic
-    _entries: dict[tuple[str, str], tuple[float, Profile]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def cached(self, team_id: str, user_id: str) -> Profile | None:
-        with self._lock:
-            entry = self._entries.get((team_id, user_id))
-        if entry is None or self.clock() - entry[0] > self.ttl:
-            return None
-        return entry[1]
-
-    def get(self, team_id: str, user_id: str, *, timeout: float) -> Profile | None:
-        """The cached profile, or fetched now within `timeout`; None if Slack cannot say."""
-        profile = self.cached(team_id, user_id)
-        if profile is not None:
-            return profile
-        profile = self.fetch(team_id, user_id, timeout)
-        if profile is not None:
-            with self._lock:
-                self._entries[(team_id, user_id)] = (self.clock(), profile)
-        return profile
-
-    def refresh(self, team_id: str, user_id: str, *, timeout: float = 5.0) -> Profile | None:
-        """Prefetch (when the wizard opens): fetch unless a fresh entry exists."""
-        return self.get(team_id, user_id, timeout=timeout)
-
-
-def users_info_fetcher(
-    main_client: Callable[[], WebClient | None],
-) -> Callable[[str, str, float], Profile | None]:
-    """ProfileCache's fetch: users.info on a client of its own (the caller's timeout, no retries).
-
-    Any failure — Slack's error, a timeout, a refused connection — gives None: the caller then
-    skips the own-address rule rather than fail the person's submission.
-    """
-    clients: dict[float, WebClient] = {}
-
-    def fetch(team_id: str, user_id: str, timeout: float) -> Profile | None:
-        main = main_client()
-        if main is None:
-            return None
-        if timeout not in clients:  # urllib takes a float timeout, whatever WebClient's annotation says
-            clients[timeout] = WebClient(token=main.token, base_url=main.base_url, timeout=timeout)  # type: ignore[arg-type]
-            clients[timeout].retry_handlers = []
-        try:
-            user: dict[str, Any] = clients[timeout].users_info(user=user_id)["user"] or {}
-        except Exception as error:  # SlackApiError, timeouts, connection errors
-            logger.warning("users.info for %s failed: %s", user_id, type(error).__name__)
-            return None
-        profile = user.get("profile") or {}
-        names = (
-            profile.get("real_name"),
-            profile.get("display_name"),
-            user.get("real_name"),
-            user.get("name"),
-        )
-        return Profile(profile.get("email") or None, tuple(n for n in names if n), user.get("tz") or None)
-
-    return fetch

@@ -105,10 +105,10 @@ def platform_selected(
         return  # a newer selection is on its way
     rendered = _picker(deps, team_id, view, platform_id)
     try:
-        update_view(deps, view["id"], rendered, view.get("hash"), raise_conflict=True)
+        update_view(deps, team_id, view["id"], rendered, view.get("hash"), raise_conflict=True)
     except HashConflict:  # the view changed meanwhile: render the latest selection over it
         latest = selections.latest(view["id"]) or platform_id
-        update_view(deps, view["id"], _picker(deps, team_id, view, latest), None)
+        update_view(deps, team_id, view["id"], _picker(deps, team_id, view, latest), None)
 
 
 def _picker(deps: Deps, team_id: str, view: dict[str, Any], platform_id: str) -> dict[str, Any]:
@@ -130,4 +130,4 @@ def edit_step(deps: Deps, *, team_id: str, user_id: str, view: dict[str, Any], s
     """A summary's Edit button: show that step again (its Save returns to the summary)."""
     meta = Metadata.load(view.get("private_metadata"))
     snapshot = load(deps, team_id, meta.registration_id, user_id) if meta and meta.registration_id else None
-    update_view(deps, view["id"], view_at(snapshot, step), view.get("hash"))
+    update_view(deps, team_id, view["id"], view_at(snapshot, step), view.get("hash"))

@@ -1,4 +1,4 @@
-"""The wizard's per-process state: profile cache, per-registration locks, picker selections."""
+"""The wizard's per-process state: per-registration locks and picker selections."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.wizard.mailbox import ProfileCache, users_info_fetcher
-
 if TYPE_CHECKING:
     from bot.deps import Deps
 
 logger = logging.getLogger(__name__)
 
-PROFILE_TTL_SECONDS = 600.0
 _SELECTIONS_KEPT = 1000
 _RUNTIME_KEY = "wizard"
 _runtime_lock = threading.Lock()
@@ -76,12 +73,10 @@ class Selections:
 
 @dataclass
 class WizardRuntime:
-    """What the wizard keeps in memory: profiles, per-registration locks, picker selections."""
+    """What the wizard keeps in memory: per-registration locks and picker selections."""
 
-    profiles: ProfileCache
     locks: KeyedLocks = field(default_factory=KeyedLocks)
     selections: Selections = field(default_factory=Selections)
-    dm_channels: dict[str, str] = field(default_factory=dict)  # user id -> the app's DM with them
 
 
 def runtime(deps: Deps) -> WizardRuntime:
@@ -90,7 +85,6 @@ def runtime(deps: Deps) -> WizardRuntime:
         existing = deps.extras.get(_RUNTIME_KEY)
         if isinstance(existing, WizardRuntime):
             return existing
-        fetch = users_info_fetcher(lambda: deps.client)
-        created = WizardRuntime(ProfileCache(fetch, ttl=PROFILE_TTL_SECONDS))
+        created = WizardRuntime()
         deps.extras[_RUNTIME_KEY] = created
         return created

@@ -1,4 +1,4 @@
-"""The generic-mailbox rules: pure functions, and the profile cache the wizard fills."""
+"""The generic-mailbox rules: pure functions of the address and the person's profile."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import pytest
 
 from bot.wizard.mailbox import (
     Profile,
-    ProfileCache,
     Verdict,
     check_mailbox,
     is_free_mail,
@@ -161,37 +160,3 @@ def test_without_a_profile_the_own_address_rule_is_skipped() -> None:
 def test_a_team_mailbox_is_accepted() -> None:
     check = check_mailbox(" system-admins@ACME.example ", generic_required=True, profile=ALICE)
     assert check.verdict is Verdict.ok and check.address == "system-admins@acme.example"
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_profile_cache_keeps_profiles_for_the_ttl() -> None:
-    calls: list[tuple[str, str, float]] = []
-
-    def fetch(team: str, user: str, timeout: float) -> Profile | None:
-        calls.append((team, user, timeout))
-        return ALICE
-
-    clock = _Clock()
-    cache = ProfileCache(fetch, ttl=60, clock=clock)
-    assert cache.cached("T1", "U1") is None
-    assert cache.refresh("T1", "U1") is ALICE
-    assert cache.get("T1", "U1", timeout=1.0) is ALICE
-    assert len(calls) == 1
-    clock.now = 61
-    assert cache.cached("T1", "U1") is None
-    assert cache.get("T1", "U1", timeout=1.0) is ALICE
-    assert calls[-1] == ("T1", "U1", 1.0)
-
-
-def test_profile_cache_does_not_remember_failures() -> None:
-    answers: list[Profile | None] = [None, ALICE]
-    cache = ProfileCache(lambda team, user, timeout: answers.pop(0), ttl=60)
-    assert cache.get("T1", "U1", timeout=1.0) is None
-    assert cache.get("T1", "U1", timeout=1.0) is ALICE

@@ -168,7 +168,7 @@ def test_constructor_integrations_and_empty_stand_in() -> None:
         {"Authorization": API_KEY},
         {"Authorization": "Bearer " + base64.b64encode(API_KEY.encode()).decode()},
         {"Authorization": "Basic !!!not-base64!!!"},
-        {"Authorization": "Basic "},
+        {"Authorization": "Basic"},
     ],
     ids=["missing", "wrong-key", "user-colon", "bare-key", "bearer", "garbage", "empty"],
 )

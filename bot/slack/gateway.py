@@ -1,0 +1,279 @@
+"""The one outgoing Slack gateway: every Web API call the bot makes goes through here.
+
+It owns the two caches those calls need — the app's DM channel with each person, and users.info
+facts (kept in `slack_users`, fresh for `refresh_hours`, with a short in-memory front) — and turns
+every failure into one exception type that carries Slack's error code, never a payload.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from core.clock import Clock
+from storage.slack_users import SlackUsers, UserFacts
+
+logger = logging.getLogger("codat_register.slack")
+
+# users.info errors that mean the person is no longer in the workspace.
+GONE_ERRORS = frozenset({"user_not_found", "user_disabled", "account_inactive"})
+# chat.postMessage errors after which a cached DM channel must not be reused.
+STALE_CHANNEL_ERRORS = frozenset({"channel_not_found", "is_archived", "user_disabled"})
+MEMORY_TTL_SECONDS = 600.0
+
+Blocks = list[dict[str, Any]]
+
+
+class SlackCallError(Exception):
+    """A Web API call failed: `code` is Slack's error (or the connection error's type name)."""
+
+    def __init__(self, method: str, code: str, messages: list[str] | None = None) -> None:
+        super().__init__(f"{method} failed: {code}")
+        self.method = method
+        self.code = code
+        self.messages = messages or []
+
+
+class HashConflict(SlackCallError):
+    """views.update was given a stale hash: the view changed since it was rendered."""
+
+
+@dataclass(frozen=True)
+class Person(UserFacts):
+    """What the bot knows of one Slack user, with the time zone resolved."""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.tz) if self.tz else ZoneInfo("UTC")
+        except (KeyError, ValueError):  # an unknown or malformed zone name
+            return ZoneInfo("UTC")
+
+    @property
+    def is_guest(self) -> bool:
+        return self.is_restricted or self.is_ultra_restricted
+
+
+class SlackGateway:
+    """Views, messages, DMs and people, for one bot token (`client`)."""
+
+    def __init__(
+        self, client: WebClient, users: SlackUsers, clock: Clock, *, refresh_hours: int = 24
+    ) -> None:
+        self.client = client
+        self.users = users
+        self.clock = clock
+        self.max_age = timedelta(hours=refresh_hours)
+        self._lock = threading.Lock()
+        self._dm_channels: dict[tuple[str, str], str] = {}
+        self._people: dict[tuple[str, str], tuple[float, Person]] = {}
+        self._quick_clients: dict[float, WebClient] = {}
+
+    # --- views -----------------------------------------------------------------------------------
+    def open_view(self, team_id: str, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        """views.open; the opened view (with its id and hash)."""
+        return self._call("views.open", lambda: self.client.views_open(trigger_id=trigger_id, view=view))[
+            "view"
+        ]
+
+    def update_view(
+        self, team_id: str, view_id: str, view: dict[str, Any], view_hash: str | None = None
+    ) -> None:
+        """views.update by id; HashConflict when `view_hash` is stale."""
+        extra = {"hash": view_hash} if view_hash else {}
+        self._call("views.update", lambda: self.client.views_update(view_id=view_id, view=view, **extra))
+
+    def publish_home(self, team_id: str, user_id: str, view: dict[str, Any]) -> None:
+        self._call("views.publish", lambda: self.client.views_publish(user_id=user_id, view=view))
+
+    # --- messages --------------------------------------------------------------------------------
+    def post_message(self, team_id: str, channel: str, text: str, blocks: Blocks | None = None) -> str:
+        """chat.postMessage; the message's ts."""
+        response = self._call(
+            "chat.postMessage",
+            lambda: self.client.chat_postMessage(channel=channel, text=text, blocks=blocks),
+        )
+        return str(response.get("ts") or "")
+
+    def post_ephemeral(
+        self, team_id: str, channel: str, user_id: str, text: str, blocks: Blocks | None = None
+    ) -> None:
+        self._call(
+            "chat.postEphemeral",
+            lambda: self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks),
+        )
+
+    def update_message(
+        self, team_id: str, channel: str, ts: str, text: str, blocks: Blocks | None = None
+    ) -> None:
+        self._call(
+            "chat.update", lambda: self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        )
+
+    def dm_channel(self, team_id: str, user_id: str) -> str:
+        """The app's DM channel with the person (conversations.open once; the channel never changes)."""
+        with self._lock:
+            known = self._dm_channels.get((team_id, user_id))
+        if known is not None:
+            return known
+        response = self._call("conversations.open", lambda: self.client.conversations_open(users=user_id))
+        channel = str(response["channel"]["id"])
+        with self._lock:
+            self._dm_channels[team_id, user_id] = channel
+        return channel
+
+    def dm(
+        self,
+        team_id: str,
+        user_id: str,
+        text: str,
+        blocks: Blocks | None = None,
+        *,
+        before_send: Callable[[str], None] | None = None,
+    ) -> str:
+        """A DM to the person; `before_send(channel)` runs just before the post (the sweep's pacing)."""
+        channel = self.dm_channel(team_id, user_id)
+        if before_send is not None:
+            before_send(channel)
+        try:
+            return self.post_message(team_id, channel, text, blocks)
+        except SlackCallError as error:
+            if error.code in STALE_CHANNEL_ERRORS:
+                with self._lock:
+                    self._dm_channels.pop((team_id, user_id), None)
+            raise
+
+    # --- people ----------------------------------------------------------------------------------
+    def cached_person(self, team_id: str, user_id: str) -> Person | None:
+        """What is known without calling Slack (however old), or None."""
+        with self._lock:
+            entry = self._people.get((team_id, user_id))
+        if entry is not None:
+            return entry[1]
+        facts = self.users.get(team_id, user_id)
+        return None if facts is None else self._remember(team_id, _person(facts))
+
+    def person(self, team_id: str, user_id: str, *, timeout: float | None = None) -> Person | None:
+        """The person's facts: cached while fresh, else users.info (within `timeout` seconds when
+        given, with no retries). When Slack cannot answer, stale facts beat none; None means
+        nothing is known."""
+        known = self._fresh_in_memory(team_id, user_id)
+        if known is not None:
+            return known
+        stored = self.users.get(team_id, user_id)
+        now = self.clock.now()
+        if (
+            stored is not None
+            and stored.refreshed_at is not None
+            and now - stored.refreshed_at < self.max_age
+        ):
+            return self._remember(team_id, _person(stored))
+        fetched = self._users_info(user_id, stored, timeout)
+        if fetched is None:
+            return None if stored is None else self._remember(team_id, _person(stored))
+        self.users.save(team_id, fetched, now)
+        return self._remember(
+            team_id, _person(fetched, refreshed_at=now, language=stored.language if stored else None)
+        )
+
+    def forget_person(self, team_id: str, user_id: str) -> None:
+        """Drop the in-memory entry (e.g. after the person's language choice changed)."""
+        with self._lock:
+            self._people.pop((team_id, user_id), None)
+
+    def set_language(self, team_id: str, user_id: str, language: str | None) -> None:
+        """Store the person's language choice (None: follow their Slack locale)."""
+        self.users.set_language(team_id, user_id, language)
+        self.forget_person(team_id, user_id)
+
+    # --- internals -------------------------------------------------------------------------------
+    def _fresh_in_memory(self, team_id: str, user_id: str) -> Person | None:
+        with self._lock:
+            entry = self._people.get((team_id, user_id))
+        if entry is None or self.clock.now().timestamp() - entry[0] > MEMORY_TTL_SECONDS:
+            return None
+        return entry[1]
+
+    def _remember(self, team_id: str, person: Person) -> Person:
+        with self._lock:
+            self._people[team_id, person.user_id] = (self.clock.now().timestamp(), person)
+        return person
+
+    def _users_info(self, user_id: str, known: UserFacts | None, timeout: float | None) -> UserFacts | None:
+        client = self.client if timeout is None else self._quick_client(timeout)
+        try:
+            user: dict[str, Any] = client.users_info(user=user_id, include_locale=True)["user"] or {}
+        except SlackApiError as error:
+            code = _code(error)
+            if code in GONE_ERRORS:
+                base = known or UserFacts(user_id)
+                return UserFacts(**{**_fields(base), "deleted": True})
+            logger.warning("users.info failed for %s: %s", user_id, code)
+            return None
+        except OSError as error:  # timeouts and refused connections: the cache will do
+            logger.warning("users.info failed for %s: %s", user_id, type(error).__name__)
+            return None
+        return _facts_from(user_id, user)
+
+    def _quick_client(self, timeout: float) -> WebClient:
+        # A client of its own for a caller that must answer fast: its timeout, no retries.
+        with self._lock:
+            if timeout not in self._quick_clients:
+                quick = WebClient(token=self.client.token, base_url=self.client.base_url, timeout=timeout)  # type: ignore[arg-type]
+                quick.retry_handlers = []
+                self._quick_clients[timeout] = quick
+            return self._quick_clients[timeout]
+
+    def _call(self, method: str, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except SlackApiError as error:
+            code = _code(error)
+            metadata = (error.response.get("response_metadata") if error.response is not None else None) or {}
+            messages = [str(m) for m in metadata.get("messages") or []]
+            if code == "hash_conflict":
+                raise HashConflict(method, code, messages) from None
+            logger.warning("%s failed: %s %s", method, code, messages)
+            raise SlackCallError(method, code, messages) from None
+        except OSError as error:
+            logger.warning("%s failed: %s", method, type(error).__name__)
+            raise SlackCallError(method, type(error).__name__) from None
+
+
+def _code(error: SlackApiError) -> str:
+    response = error.response
+    return str((response.get("error") if response is not None else None) or "unknown")
+
+
+def _facts_from(user_id: str, user: dict[str, Any]) -> UserFacts:
+    profile = user.get("profile") or {}
+    names = (profile.get("real_name"), profile.get("display_name"), user.get("real_name"), user.get("name"))
+    return UserFacts(
+        user_id=user_id,
+        tz=user.get("tz") or None,
+        deleted=bool(user.get("deleted")),
+        email=profile.get("email") or None,
+        names=tuple(str(n) for n in names if n),
+        locale=user.get("locale") or None,
+        is_admin=bool(user.get("is_admin")),
+        is_owner=bool(user.get("is_owner")),
+        is_restricted=bool(user.get("is_restricted")),
+        is_ultra_restricted=bool(user.get("is_ultra_restricted")),
+        is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
+    )
+
+
+def _fields(facts: UserFacts) -> dict[str, Any]:
+    return {name: getattr(facts, name) for name in UserFacts.__dataclass_fields__}
+
+
+def _person(facts: UserFacts, **changes: Any) -> Person:
+    return Person(**{**_fields(facts), **changes})
