@@ -97,7 +97,11 @@ def web_api_methods(workspace: SlackWorkspace, views: ViewStore) -> dict[str, Me
         "chat.delete": chat_delete,
         "chat.getPermalink": chat_get_permalink,
         "conversations.open": conversations_open,
-        "users.info": lambda p: {"user": ws.user(required(p, "user"))},
+        "users.info": lambda p: {
+            "user": ws.user(
+                required(p, "user"), include_locale=str(p.get("include_locale")).lower() in ("1", "true")
+            )
+        },
         "users.lookupByEmail": lambda p: {"user": ws.user_by_email(required(p, "email"))},
         "users.list": users_list,
         "views.open": lambda p: {"view": views.open(trigger_param(p), view_param(p))},

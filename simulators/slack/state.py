@@ -64,6 +64,10 @@ class SimUser:
     display_name: str = ""
     is_admin: bool = False
     is_bot: bool = False
+    locale: str = "en-US"  # returned by users.info only with include_locale=true, as Slack does
+    is_owner: bool = False
+    is_restricted: bool = False  # a multi-channel guest
+    is_ultra_restricted: bool = False  # a single-channel guest
 
 
 DEFAULT_USERS = (
@@ -71,6 +75,7 @@ DEFAULT_USERS = (
     SimUser("U0BOB", "bob", "Bob Brown", "bob@acme.example", "America/New_York"),
     SimUser("U0CAROL", "carol", "Carol Chen", "carol@acme.example", "Asia/Tokyo"),
     SimUser("U0DAVE", "dave", "Dave Dormant", "dave@acme.example", "Europe/London", deleted=True),
+    SimUser("U0CAMILLE", "camille", "Camille Caron", "camille@acme.example", "Europe/Paris", locale="fr-FR"),
 )
 
 
@@ -180,9 +185,12 @@ class SlackWorkspace:
             raise SlackError("user_not_found")
         return user
 
-    def user(self, user_id: str) -> dict[str, Any]:
+    def user(self, user_id: str, *, include_locale: bool = False) -> dict[str, Any]:
         with self._lock:
-            return self._user_object(self._user(user_id))
+            found = self._user_object(self._user(user_id))
+            if include_locale:
+                found["locale"] = self._user(user_id).locale
+            return found
 
     def user_by_email(self, email: str) -> dict[str, Any]:
         with self._lock:
@@ -219,6 +227,9 @@ class SlackWorkspace:
                 "team": self.team_id,
             },
             "is_admin": user.is_admin,
+            "is_owner": user.is_owner,
+            "is_restricted": user.is_restricted,
+            "is_ultra_restricted": user.is_ultra_restricted,
             "is_bot": user.is_bot,
             "is_app_user": False,
             "updated": int(self._clock()),
