@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import secrets
 import threading
@@ -30,7 +31,9 @@ class Background:
         """Like submit(); if `fn` fails, `tell(reference)` lets the person know (the log has the rest)."""
         with self._idle:
             self._pending += 1
-        return self._pool.submit(self._run, tell, fn, args, kwargs)
+        # The task runs in a copy of the caller's context: the person's language, among others.
+        context = contextvars.copy_context()
+        return self._pool.submit(context.run, self._run, tell, fn, args, kwargs)
 
     def _run(
         self,

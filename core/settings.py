@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.i18n import LANGUAGES, supported
 from core.network import is_loopback_endpoint
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,8 @@ class Settings(BaseSettings):
     GCP_PROJECT_ID: str | None = None
     SECRET_MANAGER_ENDPOINT: str | None = None
     LOG_LEVEL: str = "INFO"
+    # The language of a person whose Slack locale is not known yet (and who chose none).
+    DEFAULT_LANGUAGE: str = "en"
 
     # --- deployment -------------------------------------------------------
     APP_ENV: AppEnv = AppEnv.development
@@ -99,6 +102,14 @@ class Settings(BaseSettings):
         if value and not reveal(value).startswith("xapp-"):
             raise ValueError("must start with xapp- (an app-level token with connections:write)")
         return value or None
+
+    @field_validator("DEFAULT_LANGUAGE")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        language = supported(value)
+        if language is None:
+            raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
+        return language
 
     @field_validator("LOG_LEVEL")
     @classmethod

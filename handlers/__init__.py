@@ -12,12 +12,12 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from bot.deps import Deps
 from bot.slack.gateway import SlackGateway
 from core.settings import reveal
-from handlers import catalogue_commands, commands, errors, home, reminders, wizard
+from handlers import catalogue_commands, commands, errors, home, language, reminders, wizard
 from storage.slack_users import SlackUsers
 
 # Feature modules: each offers subcommands(deps) for the slash command and register(app, deps)
 # for its own actions and views.
-FEATURES = [catalogue_commands, home, reminders, wizard]
+FEATURES = [catalogue_commands, home, language, reminders, wizard]
 
 
 def make_client(token: str | None, base_url: str) -> WebClient:

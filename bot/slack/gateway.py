@@ -76,6 +76,7 @@ class SlackGateway:
         self._dm_channels: dict[tuple[str, str], str] = {}
         self._people: dict[tuple[str, str], tuple[float, Person]] = {}
         self._quick_clients: dict[float, WebClient] = {}
+        self._refreshes: dict[tuple[str, str], float] = {}  # when a background refresh was last asked
 
     # --- views -----------------------------------------------------------------------------------
     def open_view(self, team_id: str, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
@@ -183,6 +184,28 @@ class SlackGateway:
         return self._remember(
             team_id, _person(fetched, refreshed_at=now, language=stored.language if stored else None)
         )
+
+    def known_person(
+        self, team_id: str, user_id: str, *, refresh: Callable[[Callable[[], Any]], Any]
+    ) -> Person | None:
+        """What is known now, without waiting for Slack (an ack must not wait for users.info).
+
+        When nothing is known or the facts are older than the refresh period, `refresh(fetch)` is
+        handed the users.info call to run after the ack (at most once per person per ten minutes),
+        so the next request finds fresh facts.
+        """
+        person = self.cached_person(team_id, user_id)
+        now = self.clock.now()
+        stale = person is None or person.refreshed_at is None or now - person.refreshed_at >= self.max_age
+        if stale:
+            with self._lock:
+                last = self._refreshes.get((team_id, user_id))
+                due = last is None or now.timestamp() - last >= MEMORY_TTL_SECONDS
+                if due:
+                    self._refreshes[team_id, user_id] = now.timestamp()
+            if due:
+                refresh(lambda: self.person(team_id, user_id))
+        return person
 
     def forget_person(self, team_id: str, user_id: str) -> None:
         """Drop the in-memory entry (e.g. after the person's language choice changed)."""
