@@ -14,11 +14,14 @@ from typing import Any
 
 from bot.catalogue import load_catalogue
 from bot.deps import Deps
-from bot.reminders.scheduler import start_scheduler
+from bot.reminders.scheduler import run_sweep_now, start_scheduler
+from bot.reminders.sweep import SweepResult
+from bot.slack.gateway import SlackGateway, web_client
 from core.background import Background
 from core.clock import Clock
 from core.settings import HOW_TO_GET, Settings, reveal
 from storage.db import Database
+from storage.slack_users import SlackUsers
 
 logger = logging.getLogger("codat_register")
 
@@ -28,13 +31,17 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, db: Database |
     from storage.vault.factory import build_vault
 
     db = db or Database(settings.database_url)
+    clock = clock or Clock()
+    client = web_client(reveal(settings.SLACK_BOT_TOKEN), settings.SLACK_API_URL)
     return Deps(
         settings=settings,
         db=db,
         catalogue=load_catalogue(),
         vault=build_vault(settings, db),
-        clock=clock or Clock(),
+        clock=clock,
         background=Background(),
+        client=client,
+        slack=SlackGateway(client, SlackUsers(db), clock, refresh_hours=settings.REMINDER_USER_REFRESH_HOURS),
     )
 
 
@@ -47,6 +54,16 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> tuple[De
     if settings.RUN_SCHEDULER:
         deps.extras["scheduler"] = start_scheduler(deps)
     return deps, app
+
+
+def sweep_once(settings: Settings, *, clock: Clock | None = None) -> SweepResult:
+    """One reminder sweep with its own deps (no Bolt app, no scheduler), for `app.py sweep`. Safe
+    beside running web replicas: the sweep claims its items, so nothing is sent twice."""
+    deps = build_deps(settings, clock=clock)
+    try:
+        return run_sweep_now(deps)
+    finally:
+        shutdown(deps)
 
 
 def shutdown(deps: Deps) -> None:
@@ -62,21 +79,32 @@ def wsgi_factory(settings: Settings) -> Callable[..., Iterable[bytes]]:
     from handlers.http import make_wsgi_app
 
     deps, app = build_runtime(settings)
+    _worker_deps.append(deps)
     return make_wsgi_app(app, deps.db)
 
 
+_worker_deps: list[Deps] = []  # this worker process's runtime, for its exit hook
+
+
+def _shutdown_worker() -> None:
+    while _worker_deps:
+        shutdown(_worker_deps.pop())
+
+
 def serve_http(settings: Settings) -> None:
-    """gunicorn with one worker process (one scheduler) and a thread per concurrent request."""
+    """gunicorn: WEB_WORKERS processes (1 with the in-process scheduler), a thread per request."""
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", f"{settings.HOST}:{settings.PORT}")
-            self.cfg.set("workers", 1)
+            self.cfg.set("workers", settings.web_workers)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", settings.WEB_THREADS)
             self.cfg.set("timeout", 60)
-            self.cfg.set("graceful_timeout", 10)
+            # SIGTERM: stop accepting, let requests in flight finish, then shut the runtime down.
+            self.cfg.set("graceful_timeout", settings.GRACEFUL_TIMEOUT_SECONDS)
+            self.cfg.set("worker_exit", lambda server, worker: _shutdown_worker())
             self.cfg.set("accesslog", None)
             self.cfg.set("loglevel", "warning")
 

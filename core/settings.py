@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     DATA_DIR: Path = DEFAULT_DATA_DIR
     HOST: str = "0.0.0.0"
     WEB_THREADS: int = Field(default=16, ge=1, le=256)
+    # gunicorn worker processes: 1 while the in-process scheduler runs (one sweep, one pacer);
+    # any number with RUN_SCHEDULER=false (the sweep then runs as `python app.py sweep`).
+    WEB_WORKERS: int | None = Field(default=None, ge=1, le=64)
+    GRACEFUL_TIMEOUT_SECONDS: int = Field(default=10, ge=1, le=600)
     SANDBOX_PORT: int = Field(default=3001, ge=0, le=65535)
 
     # --- vault ------------------------------------------------------------
@@ -135,6 +139,11 @@ class Settings(BaseSettings):
     def _consistent(self) -> Settings:
         if self.REMINDER_WORK_END_HOUR <= self.REMINDER_WORK_START_HOUR:
             raise ValueError("REMINDER_WORK_END_HOUR must be after REMINDER_WORK_START_HOUR")
+        if self.RUN_SCHEDULER and (self.WEB_WORKERS or 1) > 1:
+            raise ValueError(
+                "WEB_WORKERS above 1 needs RUN_SCHEDULER=false: run the reminder sweep once a minute "
+                "with `python app.py sweep` (cron, Cloud Scheduler) instead of in every worker"
+            )
         return self
 
     # --- derived ----------------------------------------------------------
@@ -143,6 +152,10 @@ class Settings(BaseSettings):
         if self.DATABASE_URL:
             return self.DATABASE_URL
         return f"sqlite:///{self.DATA_DIR / 'codat-register.sqlite3'}"
+
+    @property
+    def web_workers(self) -> int:
+        return self.WEB_WORKERS or 1
 
     @property
     def slack_configured(self) -> bool:

@@ -6,38 +6,23 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.deps import Deps
-from bot.slack.gateway import SlackGateway
 from core.settings import reveal
-from handlers import catalogue_commands, commands, errors, home, language, reminders, wizard
-from storage.slack_users import SlackUsers
+from handlers import catalogue_commands, commands, errors, home, language, payloads, reminders, wizard
 
 # Feature modules: each offers subcommands(deps) for the slash command and register(app, deps)
 # for its own actions and views.
 FEATURES = [catalogue_commands, home, language, reminders, wizard]
 
 
-def make_client(token: str | None, base_url: str) -> WebClient:
-    """The Web API client: connection errors and 429s (honouring Retry-After) are retried."""
-    client = WebClient(token=token, base_url=base_url, timeout=10)
-    client.retry_handlers = [
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=3),
-    ]
-    return client
-
-
 def build_app(deps: Deps) -> App:
     """A Bolt app whose listeners ack fast, so it can run with process_before_response=True."""
     settings = deps.settings
-    client = make_client(reveal(settings.SLACK_BOT_TOKEN), settings.SLACK_API_URL)
     bolt_logger = logging.getLogger("slack_bolt.codat_register")
     bolt_logger.setLevel(logging.WARNING)  # Bolt's INFO lines can carry request bodies
     app = App(
-        client=client,
+        client=deps.client,
         signing_secret=reveal(settings.SLACK_SIGNING_SECRET),
         request_verification_enabled=not settings.socket_mode,
         token_verification_enabled=False,
@@ -45,15 +30,13 @@ def build_app(deps: Deps) -> App:
         logger=bolt_logger,
         listener_executor=ThreadPoolExecutor(max_workers=settings.WEB_THREADS, thread_name_prefix="bolt"),
     )
-    deps.client = client
-    deps.slack = SlackGateway(
-        client, SlackUsers(deps.db), deps.clock, refresh_hours=settings.REMINDER_USER_REFRESH_HOURS
-    )
     register(app, deps)
     return app
 
 
 def register(app: App, deps: Deps) -> None:
+    # First: every later middleware and listener reads the typed payload (handlers.payloads).
+    app.middleware(payloads.middleware)
     errors.register(app, deps)
     routes: dict[str, commands.Subcommand] = {}
     for feature in FEATURES:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from core.clock import Clock
 from storage.slack_users import SlackUsers, UserFacts
@@ -30,6 +31,16 @@ STALE_CHANNEL_ERRORS = frozenset({"channel_not_found", "is_archived", "user_disa
 MEMORY_TTL_SECONDS = 600.0
 
 Blocks = list[dict[str, Any]]
+
+
+def web_client(token: str | None, base_url: str) -> WebClient:
+    """The Web API client: connection errors and 429s (honouring Retry-After) are retried."""
+    client = WebClient(token=token, base_url=base_url, timeout=10)
+    client.retry_handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+    ]
+    return client
 
 
 class SlackCallError(Exception):

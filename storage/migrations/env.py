@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from storage.models import Base
+
+# An arbitrary, fixed 64-bit key for PostgreSQL's advisory lock around migrations.
+MIGRATION_LOCK_KEY = 0x636F646174_6D6967  # "codat" "mig"
 
 config = context.config
 target_metadata = Base.metadata
@@ -37,6 +40,10 @@ def run_migrations_online() -> None:
         # batch mode lets ALTER TABLE migrations run on SQLite too.
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together queue here; each then reads the version table afresh,
+                # so one upgrades and the others find nothing left to do. Released at commit.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             context.run_migrations()
         connection.commit()
 

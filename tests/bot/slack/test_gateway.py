@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.slack.gateway import HashConflict, SlackCallError, SlackGateway
+from bot.slack.gateway import HashConflict, SlackCallError, SlackGateway, web_client
 from core.clock import Clock
-from handlers import make_client
 from simulators.slack.web_api import SlackWebApi
 from storage.db import Database
 from storage.slack_users import SlackUsers
@@ -19,7 +18,7 @@ NOON = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def gateway(slack_api: SlackWebApi, db: Database) -> SlackGateway:
-    return SlackGateway(make_client(BOT_TOKEN, slack_api.url), SlackUsers(db), Clock(NOON), refresh_hours=24)
+    return SlackGateway(web_client(BOT_TOKEN, slack_api.url), SlackUsers(db), Clock(NOON), refresh_hours=24)
 
 
 def test_users_info_is_asked_with_the_locale_and_cached_for_the_refresh_period(
@@ -106,7 +105,7 @@ def test_a_stale_view_hash_is_its_own_error(gateway: SlackGateway, slack_api: Sl
 
 
 def test_a_refused_connection_is_a_slack_call_error(db: Database) -> None:
-    dead = SlackGateway(make_client(BOT_TOKEN, "http://127.0.0.1:9/api/"), SlackUsers(db), Clock(NOON))
+    dead = SlackGateway(web_client(BOT_TOKEN, "http://127.0.0.1:9/api/"), SlackUsers(db), Clock(NOON))
     dead.client.retry_handlers = []
     with pytest.raises(SlackCallError) as failed:
         dead.post_message(TEAM_ID, "C0GENERAL", "hi")
