@@ -125,7 +125,7 @@ def _targets() -> list[Target]:
     return [
         Target("bare, process_before_response=True", "bare", "bench.bench_ack:bare_fast", _check_empty),
         Target("bare, process_before_response=False", "bare", "bench.bench_ack:bare_default", _check_empty),
-        Target("bot, /codat-register help", "bot", "app:wsgi_factory", _check_help),
+        Target("bot, /codat-register help", "bot", "runtime:wsgi_factory", _check_help),
         Target("(server floor: WSGI app, no Bolt)", "floor", "bench.bench_ack:server_floor", _check_empty),
     ]
 

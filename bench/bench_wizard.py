@@ -34,6 +34,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+if not __package__:  # run as a file (python bench/bench_wizard.py): import from the repository's root
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from bench.load import LoadResult, Request, run_load
 from bench.servers import LOOPBACK, REPO_ROOT, Server, ack_only, bare_bolt_app, free_port, start_server
 from simulators.slack.web_api import DEFAULT_BOT_TOKEN
@@ -84,7 +87,7 @@ def _registrations(deps: Any, teams: list[str]) -> list[str]:
     """One registration per team, at its credentials step."""
     from sqlalchemy import update
 
-    from bot.wizard.flow import resume_or_create
+    from bot.wizard.save import resume_or_create
     from storage.models import Registration
 
     platform = deps.catalogue.get(PLATFORM)
@@ -97,8 +100,8 @@ def _registrations(deps: Any, teams: list[str]) -> list[str]:
 def _submissions(deps: Any, teams: list[str], ids: list[str], tag: str) -> list[Request]:
     """A signed view_submission of each registration's credentials step with a new value: the step
     itself while the registration is there, its Edit form once it has reached the summary."""
-    from bot.wizard import load
     from bot.wizard.ids import Step
+    from bot.wizard.snapshot import load
     from bot.wizard.step_views import step_view
     from simulators.slack.payloads import view_submission_payload
     from simulators.slack.signing import sign_request
@@ -168,7 +171,7 @@ def run(n: int, concurrency: int, rounds: int, database_url: str | None) -> int:
             first_requests = _submissions(deps, teams, ids, "first")
             env = {**os.environ, **values}
             log_dir = Path(tmp)
-            real = start_server("app:wsgi_factory", env, name="bot", log_dir=log_dir)
+            real = start_server("runtime:wsgi_factory", env, name="bot", log_dir=log_dir)
             servers.append(real)
             bare = start_server("bench.bench_wizard:bare_wizard", env, name="bare", log_dir=log_dir)
             servers.append(bare)

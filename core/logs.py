@@ -23,7 +23,15 @@ REDACTED = "[redacted]"
 NOISY_LOGGERS = ("slack_bolt", "slack_sdk", "google", "grpc", "urllib3", "apscheduler.executors")
 
 _TOKEN = re.compile(r"\b(xox[abprs]|xapp|xoxe)-[0-9A-Za-z-]{6,}")
-_BODY = re.compile(r"(body|payload|state|values|raw_body)(['\"]?\s*[:=]\s*).*", re.IGNORECASE | re.DOTALL)
+# `body=…`, `payload: …`, `'state': …`: the value runs to the end of its line (and, when it opens
+# brackets it does not close, over the lines that close them); the lines around it stay.
+_BODY = re.compile(r"(?<![A-Za-z])(body|payload|state|values|raw_body)(['\"]?\s*[:=]\s*)(.*)", re.IGNORECASE)
+# Lines that belong to a traceback's structure: a multi-line value never swallows them.
+_STRUCTURE = re.compile(
+    r"Traceback \(most recent call last\):|  File \"|During handling of|The above exception"
+    r"|[A-Za-z_][\w.]*(:|$)"  # the exception line: "ValueError: …"
+)
+_OPENERS, _CLOSERS = "{[(", "}])"
 
 
 class _InFlightSecrets:
@@ -62,11 +70,35 @@ class _InFlightSecrets:
 in_flight_secrets = _InFlightSecrets()
 
 
+def _depth(text: str) -> int:
+    """How many brackets `text` leaves open (closing ones count down)."""
+    return sum(text.count(c) for c in _OPENERS) - sum(text.count(c) for c in _CLOSERS)
+
+
+def _redact_bodies(text: str) -> str:
+    """Replace the value of every body-like key with REDACTED, keeping every other line."""
+    if not _BODY.search(text):
+        return text
+    kept: list[str] = []
+    open_brackets = 0  # of a redacted value that continues on the next lines
+    for line in text.split("\n"):
+        if open_brackets > 0 and not _STRUCTURE.match(line):
+            open_brackets += _depth(line)  # a continuation line of the value: dropped
+            continue
+        open_brackets = 0
+        match = _BODY.search(line)
+        if match:
+            open_brackets = _depth(match.group(3))
+            line = f"{line[: match.start()]}{match.group(1)}{match.group(2)}{REDACTED}"
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def scrub(text: str) -> str:
-    """Remove anything that may carry a credential from a log line."""
+    """Remove anything that may carry a credential from a log line, keeping the line's structure."""
     text = in_flight_secrets.scrub(text)
     text = _TOKEN.sub(REDACTED, text)
-    return _BODY.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    return _redact_bodies(text)
 
 
 class RedactingFilter(logging.Filter):

@@ -9,11 +9,21 @@ from slack_bolt import App
 
 from bot.deps import Deps
 from core.settings import reveal
-from handlers import catalogue_commands, commands, errors, home, language, payloads, reminders, wizard
+from handlers import (
+    catalogue_commands,
+    commands,
+    direct_messages,
+    errors,
+    home,
+    language,
+    payloads,
+    reminders,
+    wizard,
+)
 
 # Feature modules: each offers subcommands(deps) for the slash command and register(app, deps)
 # for its own actions and views.
-FEATURES = [catalogue_commands, home, language, reminders, wizard]
+FEATURES = [catalogue_commands, home, language, reminders, wizard, direct_messages]
 
 
 def build_app(deps: Deps) -> App:

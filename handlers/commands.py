@@ -6,12 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.catalogue.lookup import did_you_mean
 from bot.catalogue.views import help_message
 from bot.deps import Deps
 from bot.slack import texts as t
+from bot.slack.mrkdwn import echo
+from handlers.payloads import SlashCommand, payload_of
 
 
 @dataclass(frozen=True)
@@ -33,25 +35,27 @@ Subcommand = Callable[[CommandContext], dict[str, Any] | None]
 def register(app: App, deps: Deps, routes: dict[str, Subcommand]) -> None:
     """Register the one slash command listener over the subcommand table."""
 
-    def on_command(ack: Ack, body: dict[str, Any]) -> None:
-        words = (body.get("text") or "").split()
+    def on_command(ack: Ack, context: BoltContext) -> None:
+        command = payload_of(context, SlashCommand)  # team_id and user_id are there, not empty
+        words = command.text.split()
         name = words[0].lower() if words else ""
         route = routes.get(name)
         if route is None:
-            prefix = t.UNKNOWN_SUBCOMMAND.format(word=words[0][:40])
+            prefix = t.UNKNOWN_SUBCOMMAND.format(word=echo(words[0]))
             hint = did_you_mean(name, [key for key in routes if key])
             ack(response_type="ephemeral", **help_message(f"{prefix} {hint}".strip()))
             return
-        context = CommandContext(
-            deps=deps,
-            team_id=body.get("team_id") or "",
-            user_id=body.get("user_id") or "",
-            channel_id=body.get("channel_id"),
-            trigger_id=body.get("trigger_id"),
-            response_url=body.get("response_url"),
-            args=tuple(words[1:]),
+        reply = route(
+            CommandContext(
+                deps=deps,
+                team_id=command.team_id,
+                user_id=command.user_id,
+                channel_id=command.channel_id,
+                trigger_id=command.trigger_id,
+                response_url=command.response_url,
+                args=tuple(words[1:]),
+            )
         )
-        reply = route(context)
         if reply is None:
             ack()
         else:

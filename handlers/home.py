@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
 from bot.deps import Deps
 from bot.home.views import home_view
 from bot.registrations.progress import workspace_progress
 from handlers.commands import Subcommand
+from handlers.payloads import AppHomeOpened, event_of
 
 
 def publish_home(deps: Deps, team_id: str, user_id: str) -> None:
@@ -24,7 +23,8 @@ def subcommands(deps: Deps) -> dict[str, Subcommand]:
 
 def register(app: App, deps: Deps) -> None:
     @app.event("app_home_opened")
-    def on_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("tab") not in (None, "home"):
+    def on_home_opened(context: BoltContext) -> None:
+        team_id, event = event_of(context, AppHomeOpened)  # a user is there: payloads checked
+        if event.tab not in (None, "home"):
             return  # the Messages tab needs nothing from us
-        deps.background.submit(publish_home, deps, body.get("team_id") or "", event["user"])
+        deps.background.submit(publish_home, deps, team_id, event.user)

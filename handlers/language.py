@@ -43,7 +43,7 @@ def _ids(body: dict[str, Any]) -> tuple[str, str]:
 
 def register(app: App, deps: Deps) -> None:
     @app.middleware
-    def in_the_persons_language(req: BoltRequest, body: dict[str, Any], next: Any) -> None:  # noqa: A002
+    def in_the_persons_language(req: BoltRequest, body: dict[str, Any], next: Any) -> None:
         # Bolt runs middleware and then the listener in this thread; work after the ack copies
         # this context (core.background), so it writes in the same language.
         team_id, user_id = _ids(body if isinstance(body, dict) else {})

@@ -11,7 +11,7 @@ import re
 from contextlib import suppress
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.catalogue import ENVIRONMENTS, Platform
 from bot.catalogue.lookup import resolve_platform
@@ -20,12 +20,22 @@ from bot.reminders import actions
 from bot.reminders import texts as t
 from bot.reminders.actions import ActionResult, Outcome
 from bot.reminders.policy import SnoozeError, parse_snooze
-from bot.reminders.views import SNOOZE_CHOICES, ActionId, remind_message, updated_message, when_text
+from bot.reminders.views import (
+    SNOOZE_CHOICES,
+    ActionId,
+    ItemButton,
+    remind_message,
+    updated_message,
+    when_text,
+)
+from bot.slack import texts as common
 from bot.slack.blocks import message, section
 from bot.slack.gateway import SlackCallError
-from bot.wizard.flow import open_registration
+from bot.slack.mrkdwn import echo, escape
+from bot.wizard.opening import open_registration
 from handlers.commands import CommandContext, Subcommand
 from handlers.errors import teller
+from handlers.payloads import BlockActions, payload_of, refuse
 
 logger = logging.getLogger("codat_register.reminders")
 
@@ -42,19 +52,13 @@ def refusal_text(result: ActionResult) -> str:
 
 
 # --- buttons ----------------------------------------------------------------------------------
-def handle_click(deps: Deps, body: dict[str, Any]) -> None:
+def handle_click(deps: Deps, click: BlockActions, item_id: int) -> None:
     """After the ack: apply Done/Snooze, then update the DM in place, or refuse ephemerally."""
-    action = body["actions"][0]
-    action_id = ActionId(action["action_id"])
-    item_id = int(action.get("value") or 0)
-    user_id = body["user"]["id"]
-    team_id = (body.get("team") or {}).get("id") or body["user"].get("team_id") or ""
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    original = body.get("message") or {}
-    ts = container.get("message_ts") or original.get("ts")
+    action_id = ActionId(click.action.action_id)  # the listener matched one of these ids
+    user_id, team_id, channel, ts = click.user.id, click.team_id, click.channel_id, click.message_ts
+    blocks = click.message.blocks if click.message else []
     if action_id is ActionId.open_checklist:
-        _open_checklist(deps, body, team_id, user_id, item_id, channel)
+        _open_checklist(deps, click.trigger_id or "", team_id, user_id, item_id, channel)
         return
     if action_id is ActionId.done:
         result = actions.mark_done(deps, team_id=team_id, user_id=user_id, item_id=item_id)
@@ -66,15 +70,16 @@ def handle_click(deps: Deps, body: dict[str, Any]) -> None:
         text = refusal_text(result) if result.outcome is Outcome.refused else t.ITEM_GONE
         _ephemeral(deps, team_id, channel, user_id, text)
         return
-    if channel and ts and original.get("blocks"):
-        updated = updated_message(original["blocks"], item_id, status)
+    if channel and ts and blocks:
+        updated = updated_message(blocks, item_id, status)
         deps.slack.update_message(team_id, channel, ts, updated["text"], updated["blocks"])
 
 
 def _status_line(result: ActionResult, user_id: str) -> str | None:
     """What the item shows in place of its buttons, or None when nothing changed for this person."""
     if result.outcome is Outcome.done:
-        return t.ITEM_DONE.format(user=user_id)
+        completed = t.ITEM_DONE_COMPLETED if result.completed_registration else ""
+        return t.ITEM_DONE.format(user=user_id) + completed
     if result.outcome is Outcome.snoozed and result.until and result.tz:
         return t.ITEM_SNOOZED.format(when=when_text(result.until, result.tz), user=user_id)
     if result.outcome is Outcome.already and result.item:
@@ -93,7 +98,7 @@ def _ephemeral(deps: Deps, team_id: str, channel: str | None, user_id: str, text
 
 
 def _open_checklist(
-    deps: Deps, body: dict[str, Any], team_id: str, user_id: str, item_id: int, channel: str | None
+    deps: Deps, trigger_id: str, team_id: str, user_id: str, item_id: int, channel: str | None
 ) -> None:
     target = actions.checklist_target(deps, team_id, item_id)
     if target is None:
@@ -104,7 +109,7 @@ def _open_checklist(
         deps,
         team_id=team_id,
         user_id=user_id,
-        trigger_id=body.get("trigger_id") or "",
+        trigger_id=trigger_id,
         registration_id=registration_id,
         step=step,
     )
@@ -135,7 +140,7 @@ def snooze_command(ctx: CommandContext) -> dict[str, Any]:
     try:
         choice = parse_snooze(args[-split:])
     except SnoozeError:
-        return _reply(t.SNOOZE_BAD_WHEN.format(when=args[-1][:40]))
+        return _reply(t.SNOOZE_BAD_WHEN.format(when=echo(args[-1])))
     resolved = resolve_platform(ctx.deps.catalogue, " ".join(args[:-split]))
     if resolved.platform is None:
         return _reply(resolved.problem or t.SNOOZE_USAGE)
@@ -175,6 +180,11 @@ def done_command(ctx: CommandContext) -> dict[str, Any]:
         item = result.item
         return _reply(
             t.DONE_MARKED.format(title=item.title, platform=item.platform_name, environment=item.environment)
+            + (
+                t.DONE_COMPLETED.format(platform=item.platform_name, environment=item.environment)
+                if result.completed_registration
+                else ""
+            )
         )
     return _reply(_problem(result, platform, word))
 
@@ -185,11 +195,13 @@ def _problem(result: ActionResult, platform: Platform, word: str) -> str:
         Outcome.refused: refusal_text(result) if item else t.REFUSAL_PLATFORM.format(platform=platform.name),
         Outcome.no_registration: t.NO_REGISTRATION.format(platform=platform.name),
         Outcome.nothing_open: t.NOTHING_OPEN.format(platform=platform.name),
-        Outcome.bad_when: t.SNOOZE_BAD_WHEN.format(when=word[:40]),
-        Outcome.unknown_item: t.DONE_UNKNOWN_ITEM.format(platform=platform.name, word=word[:40], keys=keys),
-        Outcome.ambiguous: t.DONE_AMBIGUOUS.format(word=word[:40], platform=platform.name),
+        Outcome.bad_when: t.SNOOZE_BAD_WHEN.format(when=echo(word)),
+        Outcome.unknown_item: t.DONE_UNKNOWN_ITEM.format(platform=platform.name, word=echo(word), keys=keys),
+        Outcome.ambiguous: t.DONE_AMBIGUOUS.format(word=echo(word), platform=platform.name),
         Outcome.already: t.DONE_ALREADY.format(
-            title=item.title if item else word, platform=platform.name, status=item.status if item else ""
+            title=item.title if item else escape(word),
+            platform=platform.name,
+            status=item.status if item else "",
         ),
         Outcome.closed: t.NO_REGISTRATION.format(platform=platform.name),
         Outcome.missing: t.ITEM_GONE,
@@ -204,9 +216,16 @@ def subcommands(deps: Deps) -> dict[str, Subcommand]:
 def register(app: App, deps: Deps) -> None:
     """The digest's four buttons: ack now, act in the background."""
 
-    def on_click(ack: Ack, body: dict[str, Any]) -> None:
+    def on_click(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
-        deps.background.submit_telling(teller(deps, body), handle_click, deps, body)
+        click = payload_of(context, BlockActions)
+        button = ItemButton.load(click.action.value)
+        if button is None:  # the digest writes item ids only: a tampered or foreign button
+            refuse("block_actions", "actions.0.value")
+            where = (click.team_id, click.channel_id, click.user.id)
+            deps.background.submit(_ephemeral, deps, *where, common.REFUSED)
+            return
+        deps.background.submit_telling(teller(deps, body), handle_click, deps, click, button.item_id)
 
     # One listener for every reminder button: Bolt matches listeners one by one.
     app.action(re.compile("^(" + "|".join(re.escape(a.value) for a in ActionId) + ")$"))(on_click)

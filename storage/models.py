@@ -18,12 +18,13 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
-    Text,
     UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from storage.statuses import ItemStatus, RegistrationStatus
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -61,6 +62,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Partial-index predicates, spelled as in the migrations (a query must repeat them to use the index).
+_IN_PROGRESS = f"status = '{RegistrationStatus.in_progress.value}'"
+_DUE = f"status = '{ItemStatus.todo.value}' AND next_reminder_at IS NOT NULL"
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -70,7 +76,6 @@ class Workspace(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -86,8 +91,8 @@ class Registration(Base):
             "platform",
             "environment",
             unique=True,
-            sqlite_where=text("status = 'in_progress'"),
-            postgresql_where=text("status = 'in_progress'"),
+            sqlite_where=text(_IN_PROGRESS),
+            postgresql_where=text(_IN_PROGRESS),
         ),
     )
 
@@ -95,7 +100,8 @@ class Registration(Base):
     team_id: Mapped[str] = mapped_column(String(32), index=True)
     platform: Mapped[str] = mapped_column(String(64))  # catalogue id, e.g. "quickbooks-online"
     environment: Mapped[str] = mapped_column(String(16))  # sandbox | production
-    status: Mapped[str] = mapped_column(String(16), default="in_progress")  # in_progress|completed|cancelled
+    # A RegistrationStatus, derived from the items by storage.statuses.derive_registration_status.
+    status: Mapped[str] = mapped_column(String(16), default=RegistrationStatus.in_progress.value)
     step: Mapped[str] = mapped_column(String(32), default="platform")  # the wizard step to resume at
     created_by: Mapped[str] = mapped_column(String(32))
     # Non-secret answers from the wizard (e.g. the registration mailbox). Never a credential.
@@ -119,8 +125,8 @@ class ChecklistItem(Base):
         Index(
             "ix_checklist_items_due",
             "next_reminder_at",
-            sqlite_where=text("status = 'todo' AND next_reminder_at IS NOT NULL"),
-            postgresql_where=text("status = 'todo' AND next_reminder_at IS NOT NULL"),
+            sqlite_where=text(_DUE),
+            postgresql_where=text(_DUE),
         ),
         # Free space per page lets PostgreSQL update a claimed row in place (migration 0002).
         {"postgresql_with": {"fillfactor": 90}},
@@ -131,10 +137,9 @@ class ChecklistItem(Base):
     team_id: Mapped[str] = mapped_column(String(32), index=True)
     item_key: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="todo")  # todo|done|skipped|n/a
+    status: Mapped[str] = mapped_column(String(16), default=ItemStatus.todo.value)  # an ItemStatus
     owner_user_id: Mapped[str | None] = mapped_column(String(32), index=True)
     due_date: Mapped[date | None] = mapped_column(Date)
-    notes: Mapped[str | None] = mapped_column(Text)
     # Reminder state (follow-ups): all UTC.
     next_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -23,12 +23,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     DateTime,
     Select,
+    Table,
     any_,
     bindparam,
     func,
@@ -44,11 +45,13 @@ from sqlalchemy.orm import Session
 
 from storage.db import Database
 from storage.models import AuditEvent, ChecklistItem, Registration
+from storage.repositories import settle_statuses
+from storage.statuses import ItemStatus, RegistrationStatus
 
-ITEMS = ChecklistItem.__table__
-REGISTRATIONS = Registration.__table__
+ITEMS = cast(Table, ChecklistItem.__table__)
+REGISTRATIONS = cast(Table, Registration.__table__)
 # Inlined, not bound: a partial index is only usable when the query repeats its predicate literally.
-_OPEN = literal_column("'todo'")
+_OPEN: ColumnElement[str] = literal_column(f"'{ItemStatus.todo.value}'")
 SYSTEM_ACTOR = "codat-register"
 CLAIM_LOCK = "codat-register:reminder-claims:"  # + the schema: one lock per deployment
 _ITEM_FIELDS = (
@@ -75,14 +78,18 @@ class ClaimedItem:
     item_key: str
     owner_user_id: str | None
     due_date: date | None
-    status: str
+    status: ItemStatus
     snoozed_until: datetime | None
     reminder_count: int
     escalated_at: datetime | None
     platform: str
     environment: str
-    registration_status: str
+    registration_status: RegistrationStatus
     created_by: str
+
+    def __post_init__(self) -> None:  # the columns are plain strings
+        object.__setattr__(self, "status", ItemStatus(self.status))
+        object.__setattr__(self, "registration_status", RegistrationStatus(self.registration_status))
 
     @property
     def recipient(self) -> str:
@@ -184,7 +191,7 @@ def load_claimed(db: Database, token: str, ids: Sequence[int]) -> list[ClaimedIt
         .order_by(ITEMS.c.id)
     )
     with db.session() as session:
-        return [ClaimedItem(*row) for row in session.execute(query)]
+        return [ClaimedItem(**row._mapping) for row in session.execute(query)]
 
 
 def _among(column: Any, values: list[Any], dialect: str) -> ColumnElement[bool]:
@@ -217,10 +224,14 @@ def still_claimed(db: Database, token: str, ids: Iterable[int]) -> set[int]:
 
 
 def mark_sent(db: Database, token: str, sent: Sequence[Sent], now: datetime) -> None:
-    """Advance items whose reminder Slack accepted: count it, schedule the next, end the lease."""
+    """Advance items whose reminder Slack accepted: count it, schedule the next, end the lease.
+    An item whose owner left now belongs to `reassigned_to`; its registration's status is
+    recomputed in the same transaction, as after any change of an item."""
     if not sent:
         return
+    ids = sorted(s.item_id for s in sent)
     with db.write_session() as session:
+        held = _lock_held(session, token, ids)  # items in id order, before any registration
         session.execute(
             update(ITEMS)
             .where(ITEMS.c.id == bindparam("item_id"), ITEMS.c.claim_token == token)
@@ -234,29 +245,50 @@ def mark_sent(db: Database, token: str, sent: Sequence[Sent], now: datetime) -> 
             ),
             [{"item_id": s.item_id, "next_at": s.next_reminder_at} for s in sent],
         )
-        moved = [s for s in sent if s.reassigned_to]
+        moved = [s for s in sent if s.reassigned_to and s.item_id in held]
         if moved:
-            session.execute(
-                update(ITEMS)
-                .where(ITEMS.c.id == bindparam("item_id"))
-                .values(owner_user_id=bindparam("new_owner"), reminder_count=1, escalated_at=None),
-                [{"item_id": s.item_id, "new_owner": s.reassigned_to} for s in moved],
+            _reassign(session, moved)
+
+
+def _lock_held(session: Session, token: str, ids: list[int]) -> set[int]:
+    """Which of `ids` this sweep still holds, row-locked (PostgreSQL) until the transaction ends."""
+    query = select(ITEMS.c.id).where(ITEMS.c.id.in_(ids), ITEMS.c.claim_token == token).order_by(ITEMS.c.id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(key_share=True)
+    return set(session.scalars(query))
+
+
+def _reassign(session: Session, moved: Sequence[Sent]) -> None:
+    """Give items of an owner who left to the registration's creator, with a fresh reminder count."""
+    session.execute(
+        update(ITEMS)
+        .where(ITEMS.c.id == bindparam("item_id"))
+        .values(owner_user_id=bindparam("new_owner"), reminder_count=1, escalated_at=None),
+        [{"item_id": s.item_id, "new_owner": s.reassigned_to} for s in moved],
+    )
+    where = {
+        item_id: (team_id, registration_id)
+        for item_id, team_id, registration_id in session.execute(
+            select(ITEMS.c.id, ITEMS.c.team_id, ITEMS.c.registration_id).where(
+                ITEMS.c.id.in_([s.item_id for s in moved])
             )
-            team_ids = dict(
-                session.execute(
-                    select(ITEMS.c.id, ITEMS.c.team_id).where(ITEMS.c.id.in_([s.item_id for s in moved]))
-                ).all()
+        )
+    }
+    by_team: dict[str, set[str]] = {}
+    for s in moved:
+        team_id, registration_id = where[s.item_id]
+        by_team.setdefault(team_id, set()).add(registration_id)
+        session.add(
+            AuditEvent(
+                team_id=team_id,
+                actor=SYSTEM_ACTOR,
+                action="reminder.reassigned",
+                subject=str(s.item_id),
+                details={"to": s.reassigned_to, "reason": "owner left the workspace"},
             )
-            for s in moved:
-                session.add(
-                    AuditEvent(
-                        team_id=team_ids[s.item_id],
-                        actor=SYSTEM_ACTOR,
-                        action="reminder.reassigned",
-                        subject=str(s.item_id),
-                        details={"to": s.reassigned_to, "reason": "owner left the workspace"},
-                    )
-                )
+        )
+    for team_id, registration_ids in sorted(by_team.items()):
+        settle_statuses(session, team_id, registration_ids, actor=SYSTEM_ACTOR)
 
 
 def release(db: Database, token: str, ids: Iterable[int], *, next_reminder_at: datetime | None) -> None:

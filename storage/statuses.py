@@ -13,7 +13,6 @@ from enum import StrEnum
 class ItemStatus(StrEnum):
     todo = "todo"  # open: the only status that is reminded
     done = "done"
-    skipped = "skipped"
     not_applicable = "n/a"
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.catalogue import Catalogue, Platform
 from bot.catalogue import texts as t
 from bot.slack import texts as common
+from bot.slack.mrkdwn import escape
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,8 @@ def resolve_platform(catalogue: Catalogue, word: str | None) -> Resolved:
         return Resolved(lookup.platform, None)
     if lookup.candidates:
         options = _either([platform.id for platform in lookup.candidates[:5]])
-        return Resolved(None, t.AMBIGUOUS_PLATFORM.format(word=word, options=options))
-    problem = t.UNKNOWN_PLATFORM.format(word=word)
+        return Resolved(None, t.AMBIGUOUS_PLATFORM.format(word=escape(word), options=options))
+    problem = t.UNKNOWN_PLATFORM.format(word=escape(word))
     if lookup.suggestions:
         problem += " " + common.DID_YOU_MEAN.format(options=_either(list(lookup.suggestions)))
     return Resolved(None, f"{problem} {common.HELP_LINE}")

@@ -24,6 +24,10 @@ HELP_COMMANDS: tuple[tuple[str, str], ...] = (
     (f"{COMMAND} remind", "your open items and when I will next remind you"),
     (f"{COMMAND} snooze <platform> <1d|1w|until YYYY-MM-DD>", "pause reminders for a platform"),
     (f"{COMMAND} done <platform> <item>", "mark an item done (e.g. `done xero vault_approved`)"),
+    (
+        f"{COMMAND} cancel <platform> [sandbox|production]",
+        "cancel a registration you started: its reminders stop, nothing is deleted",
+    ),
     (f"{COMMAND} help", "this message"),
 )
 HELP_FOOTER = "Platforms can be named by key, name or a unique prefix: `qbo`, `xero`, `gbol`, `intacct`."

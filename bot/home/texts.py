@@ -12,3 +12,9 @@ ITEM_DUE = " · due {date}"
 REGISTRATIONS = "*This workspace*"
 NO_REGISTRATIONS = "No registrations yet."
 VAULT = "Credentials are stored in: {location}"
+# The answer to a direct message (the Messages tab is open: reminders arrive there).
+DM_POINTER = (
+    "👋 I don't read messages here: I work through `/codat-register`. Try `/codat-register help` "
+    "for everything I can do, `/codat-register start` to register a platform, or "
+    "`/codat-register remind` for what is waiting on you. Your reminders keep arriving here."
+)

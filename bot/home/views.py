@@ -7,7 +7,8 @@ from typing import Any
 from bot.home import texts as t
 from bot.registrations.progress import Progress
 from bot.registrations.views import status_line
-from bot.slack.blocks import context, divider, header, section
+from bot.slack.blocks import context, divider, header, message, section
+from storage.statuses import ItemStatus, RegistrationStatus
 
 MAX_LINES = 40
 
@@ -21,9 +22,9 @@ def home_view(progresses: list[Progress], user_id: str, vault_location: str) -> 
             due=t.ITEM_DUE.format(date=item.due_date.isoformat()) if item.due_date else "",
         )
         for progress in progresses
-        if progress.status == "in_progress"
+        if progress.status == RegistrationStatus.in_progress
         for item in progress.items
-        if item.status == "todo" and item.owner == user_id
+        if item.status == ItemStatus.todo and item.owner == user_id
     ]
     registrations = [status_line(progress) for progress in progresses]
     blocks = [
@@ -36,3 +37,8 @@ def home_view(progresses: list[Progress], user_id: str, vault_location: str) -> 
         context(t.VAULT.format(location=vault_location)),
     ]
     return {"type": "home", "blocks": blocks}
+
+
+def dm_pointer_message() -> dict[str, Any]:
+    """The short reply to someone who writes to the bot in its Messages tab."""
+    return message(t.DM_POINTER, [section(t.DM_POINTER)])

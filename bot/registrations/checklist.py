@@ -13,8 +13,6 @@ from enum import StrEnum
 
 from bot.catalogue import ENVIRONMENTS, UNKNOWN, ExtraItem, Platform
 
-ITEM_STATUSES: tuple[str, ...] = ("todo", "done", "skipped", "n/a")
-
 # Extras without an explicit `order` come after the base items of their phase, in file order.
 _EXTRA_ORDER_START = 1000
 

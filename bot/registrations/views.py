@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.catalogue import Platform
 from bot.registrations import texts as t
+from bot.registrations.cancel import CancelOutcome, CancelResult
 from bot.registrations.progress import Progress
 from bot.slack.blocks import context, header, message, section
+from storage.statuses import ItemStatus, RegistrationStatus
 
 
 def status_line(progress: Progress) -> str:
-    if progress.status == "completed":
+    """One registration: its items done, and its status as stored (derived in storage, never here)."""
+    if progress.status == RegistrationStatus.completed:
         state = t.STATUS_COMPLETE
-    elif progress.status == "cancelled":
+    elif progress.status == RegistrationStatus.cancelled:
         state = t.STATUS_CANCELLED
     elif progress.next_item is not None:
         state = t.STATUS_NEXT.format(title=progress.next_item.title.lower())
-    else:
-        state = t.STATUS_COMPLETE
+    else:  # every item done, the wizard not yet at its summary
+        state = t.STATUS_FINISH.format(platform=progress.platform.id, environment=progress.environment)
     return t.STATUS_LINE.format(
         name=progress.platform.name,
         environment=progress.environment,
@@ -43,7 +47,9 @@ def checklist_message(progresses: list[Progress]) -> dict[str, Any]:
             t.STATUS_ITEM.format(
                 mark=t.STATUS_MARKS.get(item.status, "◻️"),
                 title=item.title,
-                owner=t.STATUS_OWNER.format(user=item.owner) if item.owner and item.status == "todo" else "",
+                owner=t.STATUS_OWNER.format(user=item.owner)
+                if item.owner and item.status == ItemStatus.todo
+                else "",
                 due=t.STATUS_DUE.format(date=item.due_date.isoformat()) if item.due_date else "",
             )
             for item in progress.items
@@ -53,3 +59,19 @@ def checklist_message(progresses: list[Progress]) -> dict[str, Any]:
         if progress.stored_fields:
             blocks.append(context(t.STATUS_CREDENTIALS.format(fields=", ".join(progress.stored_fields))))
     return message(status_line(progresses[0]), blocks)
+
+
+def cancel_message(result: CancelResult, platform: Platform) -> dict[str, Any]:
+    """The answer to `cancel`: done, who can, or which registration."""
+    registration = result.registration
+    values = {"name": platform.name, "platform": platform.id}
+    if result.outcome is CancelOutcome.cancelled and registration:
+        text = t.CANCELLED.format(environment=registration.environment, **values)
+    elif result.outcome is CancelOutcome.refused and registration:
+        creator = registration.created_by
+        text = t.CANCEL_REFUSED.format(environment=registration.environment, creator=creator, **values)
+    elif result.outcome is CancelOutcome.ambiguous:
+        text = t.CANCEL_AMBIGUOUS.format(**values)
+    else:
+        text = t.CANCEL_NONE.format(**values)
+    return message(text, [section(text)])

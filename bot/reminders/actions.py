@@ -15,18 +15,11 @@ from zoneinfo import ZoneInfo
 from bot.catalogue import Platform
 from bot.deps import Deps
 from bot.registrations.checklist import checklist_for, item_title
-from bot.reminders.policy import (
-    ACTIVE_REGISTRATION,
-    OPEN_STATUS,
-    SnoozeError,
-    next_working_moment,
-    snooze_until,
-    zone,
-)
+from bot.reminders.policy import SnoozeError, next_working_moment, snooze_until, zone
 from bot.reminders.views import OpenItemLine
 from bot.wizard.ids import Step
-from storage.models import ChecklistItem
-from storage.repositories import TeamScope
+from storage.repositories import ItemRow, Registrations
+from storage.statuses import ItemStatus, RegistrationStatus
 
 
 class Outcome(StrEnum):
@@ -52,11 +45,11 @@ class ItemRef:
     title: str
     platform_name: str
     environment: str
-    status: str
+    status: ItemStatus
     owner_user_id: str | None
     created_by: str
     registration_id: str
-    registration_status: str
+    registration_status: RegistrationStatus
 
     @property
     def recipient(self) -> str:
@@ -71,6 +64,13 @@ class ActionResult:
     tz: ZoneInfo | None = None
     count: int = 0
     options: tuple[str, ...] = ()  # open item keys, for "which step?" replies
+    # The registration's status after the change (completed once its last open item is done).
+    registration_status: RegistrationStatus | None = None
+
+    @property
+    def completed_registration(self) -> bool:
+        """Whether this change completed the item's registration (its last open item is done)."""
+        return self.outcome is Outcome.done and self.registration_status == RegistrationStatus.completed
 
 
 def may_change(user_id: str, owner_user_id: str | None, created_by: str) -> bool:
@@ -78,79 +78,74 @@ def may_change(user_id: str, owner_user_id: str | None, created_by: str) -> bool
     return user_id in (owner_user_id, created_by)
 
 
-def _ref(deps: Deps, item: ChecklistItem) -> ItemRef:
-    registration = item.registration
+def _ref(deps: Deps, row: ItemRow) -> ItemRef:
     try:
-        platform: Platform | None = deps.catalogue.get(registration.platform)
+        platform: Platform | None = deps.catalogue.get(row.platform)
     except KeyError:
         platform = None
     return ItemRef(
-        item_id=item.id,
-        item_key=item.item_key,
-        title=item_title(item.item_key, platform) if platform else item.item_key,
-        platform_name=platform.name if platform else registration.platform,
-        environment=registration.environment,
-        status=item.status,
-        owner_user_id=item.owner_user_id,
-        created_by=registration.created_by,
-        registration_id=registration.id,
-        registration_status=registration.status,
+        item_id=row.id,
+        item_key=row.item_key,
+        title=item_title(row.item_key, platform) if platform else row.item_key,
+        platform_name=platform.name if platform else row.platform,
+        environment=row.environment,
+        status=row.status,
+        owner_user_id=row.owner_user_id,
+        created_by=row.created_by,
+        registration_id=row.registration_id,
+        registration_status=row.registration_status,
     )
 
 
 def load_item(deps: Deps, team_id: str, item_id: int) -> ItemRef | None:
-    with deps.db.session() as session:
-        item = TeamScope(session, team_id).item(item_id)
-        return None if item is None else _ref(deps, item)
+    row = Registrations(deps.db, team_id).item(item_id)
+    return None if row is None else _ref(deps, row)
 
 
 def checklist_target(deps: Deps, team_id: str, item_id: int) -> tuple[str, str | None] | None:
     """For "Open checklist": the item's registration id and the wizard step to open — the item's
     checklist phase when the registration has reached it, else None (its saved step)."""
-    with deps.db.session() as session:
-        item = TeamScope(session, team_id).item(item_id)
-        if item is None:
-            return None
-        registration = item.registration
-        try:
-            definitions = checklist_for(deps.catalogue.get(registration.platform), registration.environment)
-        except KeyError:
-            definitions = []
-        phase = next((d.phase.value for d in definitions if d.key == item.item_key), None)
-        steps = [step.value for step in Step]
-        if phase not in steps or registration.step not in steps:
-            return registration.id, None
-        reached = steps.index(phase) <= steps.index(registration.step)
-        return registration.id, phase if reached else None
+    row = Registrations(deps.db, team_id).item(item_id)
+    if row is None:
+        return None
+    try:
+        definitions = checklist_for(deps.catalogue.get(row.platform), row.environment)
+    except KeyError:
+        definitions = []
+    phase = next((d.phase.value for d in definitions if d.key == row.item_key), None)
+    steps = [step.value for step in Step]
+    if phase not in steps or row.registration_step not in steps:
+        return row.registration_id, None
+    reached = steps.index(phase) <= steps.index(row.registration_step)
+    return row.registration_id, phase if reached else None
 
 
 def _check(ref: ItemRef | None, user_id: str) -> ActionResult | None:
     """Why the action can't happen, or None when it can."""
     if ref is None:
         return ActionResult(Outcome.missing)
-    if ref.registration_status != ACTIVE_REGISTRATION:
-        return ActionResult(Outcome.closed, ref)
-    if ref.status != OPEN_STATUS:
+    if ref.status != ItemStatus.todo:  # before `closed`: the last item done also completed its registration
         return ActionResult(Outcome.already, ref)
+    if ref.registration_status != RegistrationStatus.in_progress:
+        return ActionResult(Outcome.closed, ref)
     if not may_change(user_id, ref.owner_user_id, ref.created_by):
         return ActionResult(Outcome.refused, ref)
     return None
 
 
 def mark_done(deps: Deps, *, team_id: str, user_id: str, item_id: int) -> ActionResult:
-    """Mark an open item done; its reminders stop."""
-    now = deps.clock.now()
-    with deps.db.write_session() as session:
-        scope = TeamScope(session, team_id)
-        item = scope.item(item_id)
-        ref = None if item is None else _ref(deps, item)
-        problem = _check(ref, user_id)
-        if problem is not None or item is None or ref is None:
-            return problem or ActionResult(Outcome.missing)
-        item.status, item.completed_by, item.completed_at = "done", user_id, now
-        _end_reminders(item, next_reminder_at=None)
-        scope.audit(user_id, "checklist.done", item.item_key, registration_id=ref.registration_id)
-        return ActionResult(Outcome.done, ref)
+    """Mark an open item done: its reminders stop, and its registration completes with its last item."""
+
+    def allowed(row: ItemRow) -> bool:
+        return _check(_ref(deps, row), user_id) is None
+
+    written = Registrations(deps.db, team_id).mark_done(
+        item_id, actor=user_id, now=deps.clock.now(), allowed=allowed
+    )
+    ref = None if written.row is None else _ref(deps, written.row)
+    if not written.applied:
+        return _check(ref, user_id) or ActionResult(Outcome.missing)
+    return ActionResult(Outcome.done, ref, registration_status=written.registration_status)
 
 
 def snooze_item(deps: Deps, *, team_id: str, user_id: str, item_id: int, choice: str | date) -> ActionResult:
@@ -164,16 +159,14 @@ def snooze_item(deps: Deps, *, team_id: str, user_id: str, item_id: int, choice:
         until = snooze_until(deps.clock.now(), choice, tz, deps.settings)
     except SnoozeError:
         return ActionResult(Outcome.bad_when, ref)
-    with deps.db.write_session() as session:
-        scope = TeamScope(session, team_id)
-        item = scope.item(item_id)
-        fresh = None if item is None else _ref(deps, item)
-        problem = _check(fresh, user_id)
-        if problem is not None or item is None:
-            return problem or ActionResult(Outcome.missing)
-        item.snoozed_until = until
-        _end_reminders(item, next_reminder_at=until)
-        scope.audit(user_id, "reminder.snoozed", item.item_key, until=until.isoformat())
+
+    def allowed(row: ItemRow) -> bool:
+        return _check(_ref(deps, row), user_id) is None
+
+    (written,) = Registrations(deps.db, team_id).snooze({item_id: until}, actor=user_id, allowed=allowed)
+    fresh = None if written.row is None else _ref(deps, written.row)
+    if not written.applied:
+        return _check(fresh, user_id) or ActionResult(Outcome.missing)
     return ActionResult(Outcome.snoozed, fresh, until=until, tz=tz)
 
 
@@ -184,7 +177,7 @@ def snooze_platform(
     refs = _platform_items(deps, team_id, platform.id)
     if not refs:
         return ActionResult(Outcome.no_registration)
-    open_refs = [ref for ref in refs if ref.status == OPEN_STATUS]
+    open_refs = [ref for ref in refs if ref.status == ItemStatus.todo]
     if not open_refs:
         return ActionResult(Outcome.nothing_open)
     mine = [ref for ref in open_refs if may_change(user_id, ref.owner_user_id, ref.created_by)]
@@ -198,15 +191,11 @@ def snooze_platform(
         until = {ref.item_id: snooze_until(now, choice, zones[ref.recipient], deps.settings) for ref in mine}
     except SnoozeError:
         return ActionResult(Outcome.bad_when)
-    with deps.db.write_session() as session:
-        scope = TeamScope(session, team_id)
-        for ref in mine:
-            item = scope.item(ref.item_id)
-            if item is None or item.status != OPEN_STATUS:
-                continue
-            item.snoozed_until = until[ref.item_id]
-            _end_reminders(item, next_reminder_at=until[ref.item_id])
-            scope.audit(user_id, "reminder.snoozed", item.item_key, until=until[ref.item_id].isoformat())
+
+    def allowed(row: ItemRow) -> bool:  # still open, in progress, and theirs to change
+        return _check(_ref(deps, row), user_id) is None
+
+    Registrations(deps.db, team_id).snooze(until, actor=user_id, allowed=allowed)
     first = min(until.values())
     return ActionResult(Outcome.snoozed, mine[0], until=first, tz=zones[mine[0].recipient], count=len(mine))
 
@@ -215,12 +204,12 @@ def done_by_word(
     deps: Deps, *, team_id: str, user_id: str, platform: Platform, word: str, environment: str | None
 ) -> ActionResult:
     """`done <platform> <step>`: the step by key, unique key prefix or title prefix."""
-    refs = [ref for ref in _platform_items(deps, team_id, platform.id) if ref.status == OPEN_STATUS]
+    every = _platform_items(deps, team_id, platform.id)
+    refs = [ref for ref in every if ref.status == ItemStatus.todo]
     if environment:
         refs = [ref for ref in refs if ref.environment == environment]
     if not refs:
-        has_any = bool(_platform_items(deps, team_id, platform.id))
-        return ActionResult(Outcome.nothing_open if has_any else Outcome.no_registration)
+        return ActionResult(Outcome.nothing_open if every else Outcome.no_registration)
     matches = _match(refs, word)
     options = tuple(sorted({ref.item_key for ref in refs}))
     if not matches:
@@ -249,14 +238,8 @@ def _normal(text: str) -> str:
 
 
 def _platform_items(deps: Deps, team_id: str, platform_id: str) -> list[ItemRef]:
-    with deps.db.session() as session:
-        registrations = TeamScope(session, team_id).registrations_for_platform(platform_id)
-        return [
-            _ref(deps, item)
-            for registration in registrations
-            if registration.status == ACTIVE_REGISTRATION
-            for item in registration.items
-        ]
+    """Every item of the platform's registrations in progress."""
+    return [_ref(deps, row) for row in Registrations(deps.db, team_id).platform_items(platform_id)]
 
 
 def open_items(deps: Deps, *, team_id: str, user_id: str) -> tuple[list[OpenItemLine], list[str], ZoneInfo]:
@@ -264,20 +247,19 @@ def open_items(deps: Deps, *, team_id: str, user_id: str) -> tuple[list[OpenItem
     tz = _owner_zone(deps, team_id, user_id)
     now = deps.clock.now()
     lines, keys = [], []
-    with deps.db.session() as session:
-        for item in TeamScope(session, team_id).open_items_owned_by(user_id):
-            ref = _ref(deps, item)
-            lines.append(
-                OpenItemLine(
-                    title=ref.title,
-                    platform_name=ref.platform_name,
-                    environment=ref.environment,
-                    due_date=item.due_date,
-                    next_at=_effective(item.next_reminder_at, now, tz, deps),
-                    snoozed_until=item.snoozed_until,
-                )
+    for row in Registrations(deps.db, team_id).open_items_owned_by(user_id):
+        ref = _ref(deps, row)
+        lines.append(
+            OpenItemLine(
+                title=ref.title,
+                platform_name=ref.platform_name,
+                environment=ref.environment,
+                due_date=row.due_date,
+                next_at=_effective(row.next_reminder_at, now, tz, deps),
+                snoozed_until=row.snoozed_until,
             )
-            keys.append(ref.item_key)
+        )
+        keys.append(ref.item_key)
     return lines, list(dict.fromkeys(keys)), tz
 
 
@@ -289,10 +271,3 @@ def _effective(at: datetime | None, now: datetime, tz: ZoneInfo, deps: Deps) -> 
 def _owner_zone(deps: Deps, team_id: str, user_id: str) -> ZoneInfo:
     person = deps.slack.person(team_id, user_id)
     return person.zone if person is not None else zone(None)
-
-
-def _end_reminders(item: ChecklistItem, *, next_reminder_at: datetime | None) -> None:
-    """Set the next reminder and drop any sweep's lease, so an in-flight send can't overwrite it."""
-    item.next_reminder_at = next_reminder_at
-    item.claimed_until = None
-    item.claim_token = None

@@ -14,9 +14,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.settings import Settings
-
-OPEN_STATUS = "todo"  # items in any other status (done, skipped, n/a) are never reminded
-ACTIVE_REGISTRATION = "in_progress"  # completed or cancelled registrations stop their reminders
+from storage.statuses import ItemStatus, RegistrationStatus
 
 
 def zone(tz: str | None) -> ZoneInfo:
@@ -114,8 +112,8 @@ class Verdict:
 class ReminderState:
     """What the policy needs to know about one item."""
 
-    status: str
-    registration_status: str
+    status: ItemStatus
+    registration_status: RegistrationStatus
     next_reminder_at: datetime | None
     snoozed_until: datetime | None = None
     reminder_count: int = 0
@@ -123,9 +121,10 @@ class ReminderState:
     due_date: date | None = None
 
 
-def is_remindable(status: str, registration_status: str) -> bool:
-    """Reminders stop when the item is done/skipped/n-a or the registration is completed/cancelled."""
-    return status == OPEN_STATUS and registration_status == ACTIVE_REGISTRATION
+def is_remindable(status: ItemStatus, registration_status: RegistrationStatus) -> bool:
+    """Only open items of registrations in progress are reminded: reminders stop once the item is
+    done or n/a, or its registration completed or cancelled."""
+    return status == ItemStatus.todo and registration_status == RegistrationStatus.in_progress
 
 
 def decide(state: ReminderState, now: datetime, tz: ZoneInfo, settings: Settings) -> Verdict:

@@ -256,8 +256,13 @@ def _escalate(deps: Deps, escalate: list[tuple[ClaimedItem, str, int]], result: 
 
 def _post(deps: Deps, team_id: str, user_id: str, body: dict) -> str | None:
     """conversations.open + chat.postMessage, paced; None when Slack accepted it, else the error."""
+    pacer = pacer_for(deps)
+
+    def paced(channel: str) -> None:
+        pacer.wait(channel)
+
     try:  # 429s were already retried inside the client (RateLimitErrorRetryHandler)
-        deps.slack.dm(team_id, user_id, body["text"], body.get("blocks"), before_send=pacer_for(deps).wait)
+        deps.slack.dm(team_id, user_id, body["text"], body.get("blocks"), before_send=paced)
     except SlackCallError as error:
         logger.warning("reminder DM to %s failed: %s", user_id, error.code)
         return error.code

@@ -27,6 +27,7 @@ BUTTON_OPEN = "Open checklist"
 
 # --- the in-place update after a click ----------------------------------------------------------
 ITEM_DONE = "done ✓ by <@{user}>"
+ITEM_DONE_COMPLETED = " · that was the last step: the registration is complete ✓"
 ITEM_SNOOZED = "snoozed until {when} by <@{user}>"
 ITEM_ALREADY_CLOSED = "already {status} ✓"
 ITEM_REGISTRATION_CLOSED = "registration {status}: no more reminders"
@@ -74,6 +75,7 @@ SNOOZE_BAD_WHEN = "I can't snooze until `{when}`: use `1d`, `1w` or `until YYYY-
 SNOOZED_PLATFORM = "Snoozed {count} open {platform} step(s) until {when}. I'll remind you then."
 DONE_USAGE = f"Usage: `{COMMAND} done <platform> <step>`, e.g. `{COMMAND} done xero vault_approved`."
 DONE_MARKED = "Marked *{title}* ({platform}, {environment}) done ✓. No more reminders for it."
+DONE_COMPLETED = " That was the last open step: the {platform} {environment} registration is complete ✓."
 DONE_ALREADY = "*{title}* ({platform}) is already {status}."
 DONE_UNKNOWN_ITEM = "{platform} has no open step called `{word}`. Open steps: {keys}."
 DONE_AMBIGUOUS = "`{word}` is open in more than one {platform} registration: add `sandbox` or `production`."

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from bot.reminders import texts as t
 from bot.slack.blocks import Block, button, context, message, section
@@ -26,6 +28,35 @@ class ActionId(StrEnum):
 
 
 SNOOZE_CHOICES = {ActionId.snooze_day: "1d", ActionId.snooze_week: "1w"}
+ITEM_ID_MAX = 2**31 - 1  # checklist_items.id is an INTEGER
+
+
+def _item_id(value: object) -> object:
+    """Only what `ItemButton.dump` writes: ASCII digits (int() would also take " 7", "1_000", "٣")."""
+    if isinstance(value, str):
+        if not (value.isascii() and value.isdigit() and len(value) <= len(str(ITEM_ID_MAX))):
+            raise ValueError("not an item id")
+        return int(value)
+    return value
+
+
+class ItemButton(BaseModel):
+    """A digest button's value: the checklist item the button acts on."""
+
+    model_config = ConfigDict(frozen=True, strict=True)
+
+    item_id: Annotated[int, BeforeValidator(_item_id), Field(ge=1, le=ITEM_ID_MAX)]
+
+    def dump(self) -> str:
+        return str(self.item_id)
+
+    @classmethod
+    def load(cls, value: str | None) -> ItemButton | None:
+        """The button `dump` wrote, or None for any other value ("abc", "1e309", 40 digits, "")."""
+        try:
+            return cls(item_id=value)  # type: ignore[arg-type]
+        except ValidationError:
+            return None
 
 
 def item_block_id(item_id: int) -> str:
@@ -60,7 +91,7 @@ def _item_line(item: DigestItem) -> str:
 
 
 def item_blocks(item: DigestItem) -> list[Block]:
-    value = str(item.item_id)
+    value = ItemButton(item_id=item.item_id).dump()
     return [
         section(_item_line(item), block_id=item_block_id(item.item_id)),
         {

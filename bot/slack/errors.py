@@ -21,3 +21,18 @@ def error_modal(ref: str) -> dict[str, Any]:
         "close": {"type": "plain_text", "text": "Back"},
         "blocks": [section(t.ERROR_MODAL_BODY.format(ref=ref))],
     }
+
+
+def refusal_message() -> dict[str, Any]:
+    """The answer to a request whose payload does not have the expected shape."""
+    return message(t.REFUSED, [section(t.REFUSED)])
+
+
+def refusal_modal() -> dict[str, Any]:
+    """Pushed over the modal of a submission whose payload does not have the expected shape."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": t.REFUSED_MODAL_TITLE[:24]},
+        "close": {"type": "plain_text", "text": "Back"},
+        "blocks": [section(t.REFUSED_MODAL_BODY)],
+    }

@@ -13,3 +13,10 @@ ERROR_MODAL_BODY = (
     "Sorry — that didn't go through (reference `{ref}`). Close this to go back: "
     "what you typed is still there. Then press Submit again."
 )
+# A request from Slack that does not have the shape the bot expects (tampered, or a Slack change).
+REFUSED = "Sorry — I couldn't read that request from Slack, so I did nothing. Please try again."
+REFUSED_MODAL_TITLE = "Couldn't read that"
+REFUSED_MODAL_BODY = (
+    "Sorry — I couldn't read that submission, so nothing was saved. Close this to go back: "
+    "what you typed is still there. Then press Submit again."
+)

@@ -1,46 +1,15 @@
-"""The registration wizard.
+"""The registration wizard: a five-step modal that saves a registration and its checklist.
 
-- `flow`: opening, submissions and every write (registrations, checklist items, audit).
-- `answers`: parsing and validating submitted view state; `mailbox`: the generic-mailbox rules.
-- `read_model`: a registration as the wizard shows it; the picker and Edit updates.
-- `runtime`: per-process state; `slack_calls`: the Slack calls made after an ack.
-- `storage.wizard_rows`: the SQL.
+A submission runs one way: `answers` → `steps` → `save` (storage) → `step_views`.
+
+- `ids`: block, action and callback ids, the steps, private_metadata; `texts`: every text.
+- `answers`: the edge — a submitted view's state as typed answers, one dataclass per step.
+- `steps`: each step's decision — errors to show, or item statuses and answers to save;
+  `mailbox`: the generic-mailbox rules; `credentials`: what goes into the vault, and storing it.
+- `snapshot`: the read model (a registration as the wizard shows it), `default_environment`,
+  `mailbox_applies`.
+- `save`: what a step changes, written through storage.wizard_rows; resume or create; audit notes.
+- `flow`: a modal submission, start to end; `opening`: opening and updating the modal after the ack.
+- `views`: shared blocks, the picker, loading and closed views; `step_views`: steps 2–5, the DM.
+- `runtime`: per-process locks and picker selections; `slack_calls`: Slack calls via the gateway.
 """
-
-from bot.wizard.read_model import active_step, edit_step, load, platform_selected, snapshot, view_at
-from bot.wizard.runtime import runtime
-from bot.wizard.slack_calls import HashConflict, open_view, prefetch_profile, profile, send_dm, update_view
-from storage.wizard_rows import (
-    INSERT_AUDIT,
-    ITEM_FIELDS,
-    UPDATE_ITEM,
-    UPDATE_REGISTRATION,
-    one_writer,
-    other_in_progress,
-    read_rows,
-    writing,
-)
-
-__all__ = [
-    "INSERT_AUDIT",
-    "ITEM_FIELDS",
-    "UPDATE_ITEM",
-    "UPDATE_REGISTRATION",
-    "HashConflict",
-    "active_step",
-    "edit_step",
-    "load",
-    "one_writer",
-    "open_view",
-    "other_in_progress",
-    "platform_selected",
-    "prefetch_profile",
-    "profile",
-    "read_rows",
-    "runtime",
-    "send_dm",
-    "snapshot",
-    "update_view",
-    "view_at",
-    "writing",
-]

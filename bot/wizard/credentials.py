@@ -1,4 +1,4 @@
-"""From a platform's submitted credential fields to what goes into the vault.
+"""From a platform's submitted credential fields to what goes into the vault, and storing it.
 
 The rule, per catalogue entry:
 - ``store_as_json = true``: every field goes into **one** JSON object stored under the field name
@@ -14,17 +14,19 @@ optional fields left empty are omitted. Every field, secret or not, goes to the 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from core.logs import in_flight_secrets
-from storage.vault.base import StoredSecret, Vault
+from bot.wizard import texts as t
+from storage.vault.base import StoredSecret, Vault, VaultError
 
 if TYPE_CHECKING:
     from bot.catalogue import Platform
 
 JSON_FIELD = "credentials"
+MIN_VAULT_SECONDS = 0.05  # don't start a vault write that cannot finish
 
 
 @dataclass(frozen=True)
@@ -64,38 +66,45 @@ def payloads_for(platform: Platform, submitted: Mapping[str, str | None]) -> lis
     return [CredentialPayload(key, value) for key, value in values.items()]
 
 
-def store_credentials(
+def payloads_to_store(platform: Platform, given: Mapping[str, str]) -> list[CredentialPayload]:
+    """What to store for the filled-in fields of a validated form (bot.wizard.steps checked them).
+
+    Stored per field, a required field already stored and left empty keeps its stored value.
+    """
+    try:
+        return payloads_for(platform, given)
+    except CredentialInputError as error:
+        if platform.store_as_json or error.unknown:
+            raise
+        return [CredentialPayload(key, raw.strip()) for key, raw in given.items()]
+
+
+def store(
     vault: Vault,
-    platform: Platform,
-    submitted: Mapping[str, str | None],
+    payloads: Sequence[CredentialPayload],
     *,
+    deadline: float,
     team_id: str,
     registration_id: str,
+    platform: str,
     environment: str,
     actor: str,
 ) -> list[StoredSecret]:
-    """Store a submitted credentials form; returns one StoredSecret per stored payload.
+    """Store every payload, each within what is left until `deadline` (a time.monotonic() instant).
 
-    Raises CredentialInputError (before anything is stored) or VaultError. Per-field platforms
-    are not atomic across fields: after a failure, submitting the same form again is safe —
-    fields already stored come back with created=False and add no version.
+    Raises VaultError, retryable "deadline_exceeded" when too little time is left to start the next
+    write. Per-field platforms are not atomic across fields: after a failure, submitting the same
+    form again is safe — fields already stored come back with created=False and add no version.
     """
-    raw = [value for value in submitted.values() if value]
-    with in_flight_secrets.track(*raw, *(value.strip() for value in raw)):
-        payloads = payloads_for(platform, submitted)
-        with in_flight_secrets.track(*(payload.value for payload in payloads)):
-            return [
-                vault.store(
-                    team_id=team_id,
-                    registration_id=registration_id,
-                    platform=platform.id,
-                    environment=environment,
-                    field=payload.field,
-                    value=payload.value,
-                    actor=actor,
-                )
-                for payload in payloads
-            ]
+    target = {"team_id": team_id, "registration_id": registration_id, "actor": actor}
+    target |= {"platform": platform, "environment": environment}
+    stored = []
+    for payload in payloads:
+        remaining = deadline - time.monotonic()
+        if remaining < MIN_VAULT_SECONDS:
+            raise VaultError(t.ERROR_VAULT, code="deadline_exceeded", retryable=True)
+        stored.append(vault.store(**target, field=payload.field, value=payload.value, timeout=remaining))
+    return stored
 
 
 def _clean(platform: Platform, submitted: Mapping[str, str | None]) -> dict[str, str]:

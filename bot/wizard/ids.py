@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 
 class CallbackId(StrEnum):
     wizard = "codat_register_wizard"
@@ -106,7 +108,6 @@ class ActionId(StrEnum):
     owner = "owner_user"
     due = "due_date"
     edit_step = "edit_step"
-    open_link = "open_link"
 
 
 @dataclass(frozen=True)
@@ -127,12 +128,19 @@ class Metadata:
 
     @classmethod
     def load(cls, raw: str | None) -> Metadata | None:
+        """The metadata `dump` wrote, or None for anything else (not JSON, another shape, nested)."""
         try:
-            data = json.loads(raw or "")
-            step = Step(data["s"])
-        except (ValueError, KeyError, TypeError):
+            data = _MetadataJson.model_validate_json(raw or "")
+        except ValidationError:
             return None
-        registration_id = data.get("r")
-        if registration_id is not None and not isinstance(registration_id, str):
-            return None
-        return cls(step, registration_id, bool(data.get("e")))
+        return cls(data.s, data.r, data.e)
+
+
+class _MetadataJson(BaseModel):
+    """private_metadata as `Metadata.dump` writes it; pydantic's JSON parser also refuses deep nesting."""
+
+    model_config = ConfigDict(frozen=True)
+
+    s: Step
+    r: str | None = Field(default=None, max_length=100)
+    e: bool = False

@@ -120,7 +120,7 @@ def same_mailbox(a: str, b: str) -> bool:
 
 def name_tokens(names: Iterable[str]) -> frozenset[str]:
     """Lowercase words of at least three letters from a person's names."""
-    tokens = set()
+    tokens: set[str] = set()
     for name in names:
         tokens.update(w for w in re.split(r"[^a-z]+", name.lower()) if len(w) >= _NAME_MIN)
     return frozenset(tokens - ROLE_WORDS)
@@ -171,4 +171,3 @@ def _unless_confirmed(check: MailboxCheck, confirmed: str | None) -> MailboxChec
     if check.verdict is Verdict.warned and confirmed and confirmed.lower() == check.address.lower():
         return MailboxCheck(Verdict.ok, check.address)
     return check
-

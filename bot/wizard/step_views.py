@@ -1,4 +1,4 @@
-"""Steps 2–5 of the registration wizard, one builder each, all rendered from a Snapshot.
+"""Steps 2–5 of the registration wizard and the closing DM, each rendered from a Snapshot.
 
 Secret inputs are never pre-filled: a stored field shows only its fingerprint. Saved non-secret
 answers (mailbox, agreements, owners, due dates, ticked items) are pre-filled on resume.
@@ -6,49 +6,41 @@ answers (mailbox, agreements, owners, due dates, ticked items) are pre-filled on
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
-
-from slack_sdk.models.blocks import (
-    Block,
-    DividerBlock,
-    EmailInputElement,
-    PlainTextInputElement,
-    UserSelectElement,
-)
 
 from bot.catalogue import UNKNOWN, CredentialField
 from bot.registrations.checklist import Phase
-from bot.slack.blocks import TEXT_INPUT_MAX
+from bot.slack.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    email_input,
+    header,
+    input_block,
+    plain_text_input,
+    section,
+    users_select,
+)
 from bot.wizard import texts as t
 from bot.wizard.credentials import JSON_FIELD
 from bot.wizard.ids import EDITABLE_STEPS, ActionId, BlockId, Metadata, Step, credential_block
-from bot.wizard.views import (
-    Snapshot,
-    assignment_blocks,
-    checkbox_blocks,
-    context,
-    input_block,
-    modal,
-    plain_button,
-    plain_header,
-    plain_modal,
-    plain_section,
-    radio,
-    section,
-    step_header,
-)
+from bot.wizard.snapshot import Snapshot, mailbox_applies
+from bot.wizard.steps import PORTAL_ACCOUNT
+from bot.wizard.views import assignment_blocks, checkbox_blocks, gone_view, modal, radio, step_header
+from storage.statuses import ItemStatus
 
 DETAILS_MAX = 2000
 WHERE_MAX = 300
-MAILBOX_MAX = 254
-# Registration checkboxes that are answers, not checklist items.
-PORTAL_ACCOUNT = "portal_account"
-STEP_PHASES = {
-    Step.prerequisites: Phase.prerequisites,
-    Step.registration: Phase.registration,
-    Step.credentials: Phase.credentials,
-}
+
+
+def view_at(snapshot: Snapshot | None, step: str | None = None) -> dict[str, Any]:
+    """The modal at the registration's saved step, or at an earlier `step` to edit it."""
+    if snapshot is None:
+        return gone_view()
+    wanted = Step(step) if step and step in Step.__members__ and step != Step.platform else snapshot.step
+    return step_view(snapshot, wanted, editing=wanted.passed(snapshot.step))
 
 
 def step_view(snapshot: Snapshot, step: Step, *, editing: bool = False) -> dict[str, Any]:
@@ -71,29 +63,17 @@ def _submit(editing: bool, default: str = t.SUBMIT_NEXT) -> str:
     return t.SUBMIT_SAVE if editing else default
 
 
-def assignment_defaults(snapshot: Snapshot, step: Step) -> tuple[str, date | None]:
-    """The owner and due date to pre-fill: saved answers, else the open items', else the viewer."""
-    saved = snapshot.answers.get("assignments", {}).get(step.value, {})
-    open_items = [i for i in snapshot.items_of(STEP_PHASES[step]) if i.status == "todo"]
-    owner = saved.get("owner") or next((i.owner for i in open_items if i.owner), None) or snapshot.user_id
-    raw_due = saved.get("due")
-    due = date.fromisoformat(raw_due) if raw_due else next((i.due for i in open_items if i.due), None)
-    return owner, due
-
-
 def prerequisites_view(snapshot: Snapshot, *, editing: bool = False) -> dict[str, Any]:
     answers = snapshot.answers.get("prerequisites", {})
     name = snapshot.platform.name
-    details = PlainTextInputElement(
-        action_id=ActionId.agreements_details.value,
+    details = plain_text_input(
+        ActionId.agreements_details,
         multiline=True,
         max_length=DETAILS_MAX,
-        initial_value=answers.get("details") or None,
+        initial_value=answers.get("details"),
     )
-    where = PlainTextInputElement(
-        action_id=ActionId.vault_where.value,
-        max_length=WHERE_MAX,
-        initial_value=answers.get("vault_where") or None,
+    where = plain_text_input(
+        ActionId.vault_where, max_length=WHERE_MAX, initial_value=answers.get("vault_where")
     )
     vault = answers.get("vault") or ("approved" if snapshot.done("vault_approved") else None)
     blocks: list[Block] = [
@@ -102,7 +82,7 @@ def prerequisites_view(snapshot: Snapshot, *, editing: bool = False) -> dict[str
         input_block(
             BlockId.agreements,
             t.AGREEMENTS_LABEL.format(name=name),
-            radio(ActionId.agreements.value, t.AGREEMENTS_OPTIONS, answers.get("agreements")),
+            radio(ActionId.agreements, t.AGREEMENTS_OPTIONS, answers.get("agreements")),
         ),
         input_block(
             BlockId.agreements_details,
@@ -114,20 +94,18 @@ def prerequisites_view(snapshot: Snapshot, *, editing: bool = False) -> dict[str
         input_block(
             BlockId.relationship_owner,
             t.RELATIONSHIP_OWNER_LABEL,
-            UserSelectElement(
-                action_id=ActionId.relationship_owner.value, initial_user=answers.get("relationship_owner")
-            ),
+            users_select(ActionId.relationship_owner, answers.get("relationship_owner")),
             optional=True,
         ),
         *checkbox_blocks(
             BlockId.contacted,
-            ActionId.contacted.value,
+            ActionId.contacted,
             t.CONTACTED_LABEL,
             [("contacted", t.CONTACTED_OPTION)],
             {"contacted"} if snapshot.done("contact_owner") else set(),
         ),
         input_block(
-            BlockId.vault_status, t.VAULT_LABEL, radio(ActionId.vault_status.value, t.VAULT_OPTIONS, vault)
+            BlockId.vault_status, t.VAULT_LABEL, radio(ActionId.vault_status, t.VAULT_OPTIONS, vault)
         ),
         input_block(
             BlockId.vault_where,
@@ -136,8 +114,8 @@ def prerequisites_view(snapshot: Snapshot, *, editing: bool = False) -> dict[str
             hint=t.VAULT_WHERE_HINT.format(location=snapshot.vault_label),
             optional=True,
         ),
-        DividerBlock(),
-        *assignment_blocks(Step.prerequisites, *assignment_defaults(snapshot, Step.prerequisites)),
+        divider(),
+        *assignment_blocks(Step.prerequisites, *snapshot.assignment_defaults(Step.prerequisites)),
     ]
     return modal(
         title=t.TITLE_STEPS[Step.prerequisites],
@@ -145,11 +123,6 @@ def prerequisites_view(snapshot: Snapshot, *, editing: bool = False) -> dict[str
         metadata=_metadata(snapshot, Step.prerequisites, editing),
         submit=_submit(editing),
     )
-
-
-def mailbox_applies(snapshot: Snapshot) -> bool:
-    """The mailbox question is asked when someone registers with the platform (or may have to)."""
-    return snapshot.item("register_generic_mailbox") is not None
 
 
 def registration_choices(snapshot: Snapshot) -> list[tuple[str, str]]:
@@ -169,10 +142,8 @@ def registration_view(snapshot: Snapshot, *, editing: bool = False) -> dict[str,
         blocks.append(section(t.REGISTRATION_INTRO.format(name=platform.name)))
         required = platform.requires_generic_mailbox
         hint = t.MAILBOX_HINT_REQUIRED.format(name=platform.name) if required else t.MAILBOX_HINT
-        mailbox = EmailInputElement(
-            action_id=ActionId.mailbox.value,
-            initial_value=answers.get("mailbox") or None,
-            placeholder=t.MAILBOX_PLACEHOLDER,
+        mailbox = email_input(
+            ActionId.mailbox, initial_value=answers.get("mailbox"), placeholder=t.MAILBOX_PLACEHOLDER
         )
         label = t.MAILBOX_LABEL.format(name=platform.name)
         blocks.append(input_block(BlockId.mailbox, label, mailbox, hint=hint, optional=not required))
@@ -180,23 +151,24 @@ def registration_view(snapshot: Snapshot, *, editing: bool = False) -> dict[str,
         blocks.append(section(t.REGISTRATION_NOT_NEEDED.format(name=platform.name)))
     uri = platform.redirect_uri_for(environment)
     if uri == UNKNOWN:
-        blocks.append(section(t.REDIRECT_URI_UNKNOWN.format(environment=environment), BlockId.redirect_uri))
+        text = t.REDIRECT_URI_UNKNOWN.format(environment=environment)
+        blocks.append(section(text, block_id=BlockId.redirect_uri))
     elif uri:
         text = t.REDIRECT_URI.format(environment=environment, name=platform.name, uri=uri)
-        blocks.append(section(text, BlockId.redirect_uri))
-    checked = {i.key for i in snapshot.items_of(Phase.registration) if i.status == "done"}
+        blocks.append(section(text, block_id=BlockId.redirect_uri))
+    checked = {i.key for i in snapshot.items_of(Phase.registration) if i.status == ItemStatus.done}
     if answers.get(PORTAL_ACCOUNT):
         checked.add(PORTAL_ACCOUNT)
     blocks += checkbox_blocks(
         BlockId.registration_checks,
-        ActionId.registration_checks.value,
+        ActionId.registration_checks,
         t.REGISTRATION_CHECKS_LABEL,
         registration_choices(snapshot),
         checked,
     )
     blocks += [
-        DividerBlock(),
-        *assignment_blocks(Step.registration, *assignment_defaults(snapshot, Step.registration)),
+        divider(),
+        *assignment_blocks(Step.registration, *snapshot.assignment_defaults(Step.registration)),
     ]
     return modal(
         title=t.TITLE_STEPS[Step.registration],
@@ -216,15 +188,8 @@ def credential_choices(snapshot: Snapshot) -> list[tuple[str, str]]:
     return choices
 
 
-def stored_for(snapshot: Snapshot, credential: CredentialField) -> str | None:
-    """The fingerprint already stored for this field (the shared JSON payload, or its own)."""
-    key = JSON_FIELD if snapshot.platform.store_as_json else credential.key
-    ref = snapshot.stored_field(key)
-    return ref.fingerprint if ref else None
-
-
 def credential_input(snapshot: Snapshot, credential: CredentialField) -> Block:
-    fingerprint = stored_for(snapshot, credential)
+    fingerprint = snapshot.fingerprint_for(credential)
     hints = []
     if fingerprint:
         hints.append(t.CREDENTIALS_STORED_HINT.format(fingerprint=fingerprint))
@@ -234,7 +199,7 @@ def credential_input(snapshot: Snapshot, credential: CredentialField) -> Block:
         hints.append(t.CREDENTIALS_CODAT_FIELD.format(codat_field=credential.codat_field))
     label = credential.label + (t.CREDENTIALS_SECRET_SUFFIX if credential.secret else "")
     # Never an initial_value: what was typed must not come back from Slack's servers.
-    element = PlainTextInputElement(action_id=ActionId.credential.value, max_length=TEXT_INPUT_MAX)
+    element = plain_text_input(ActionId.credential)
     optional = not credential.required or fingerprint is not None
     return input_block(
         credential_block(credential.key), label, element, hint=" ".join(hints), optional=optional
@@ -248,28 +213,27 @@ def credentials_view(snapshot: Snapshot, *, editing: bool = False) -> dict[str, 
         intro = t.CREDENTIALS_INTRO.format(
             environment=snapshot.environment, name=platform.name, location=snapshot.vault_label
         )
-        blocks.append(section(intro, BlockId.credentials_intro))
+        blocks.append(section(intro, block_id=BlockId.credentials_intro))
         if snapshot.vault_development_only:
             blocks.append(context(t.CREDENTIALS_DEV_VAULT))
         blocks += [credential_input(snapshot, credential) for credential in platform.credential_fields]
     else:
         reason = platform.no_credentials_reason or ""
-        blocks.append(
-            section(t.CREDENTIALS_NONE.format(name=platform.name, reason=reason), BlockId.credentials_intro)
-        )
+        text = t.CREDENTIALS_NONE.format(name=platform.name, reason=reason)
+        blocks.append(section(text, block_id=BlockId.credentials_intro))
     choices = credential_choices(snapshot)
     if choices:
-        checked = {i.key for i in snapshot.items_of(Phase.credentials) if i.status == "done"}
+        checked = {i.key for i in snapshot.items_of(Phase.credentials) if i.status == ItemStatus.done}
         blocks += checkbox_blocks(
             BlockId.credential_checks,
-            ActionId.credential_checks.value,
+            ActionId.credential_checks,
             t.CREDENTIALS_CHECKS_LABEL,
             choices,
             checked,
         )
         blocks += [
-            DividerBlock(),
-            *assignment_blocks(Step.credentials, *assignment_defaults(snapshot, Step.credentials)),
+            divider(),
+            *assignment_blocks(Step.credentials, *snapshot.assignment_defaults(Step.credentials)),
         ]
     submit = t.SUBMIT_CREDENTIALS if platform.credentials_required else t.SUBMIT_NEXT
     return modal(
@@ -343,24 +307,22 @@ def next_text(snapshot: Snapshot) -> str:
 
 
 def summary_view(snapshot: Snapshot) -> dict[str, Any]:
-    """Step 5 (acked right after the vault write, so built as plain dicts: see plain_modal)."""
+    """Step 5: where everything went and what is left, with an Edit button per step."""
     platform = snapshot.platform
     buttons = [
-        plain_button(t.EDIT_BUTTONS[step.value], f"{ActionId.edit_step}_{step.value}", step.value)
+        button(t.EDIT_BUTTONS[step.value], f"{ActionId.edit_step}_{step.value}", step.value)
         for step in EDITABLE_STEPS
     ]
     blocks = [
-        plain_header(t.HEADER.format(name=platform.name, environment=snapshot.environment)),
-        plain_section(summary_text(snapshot), BlockId.notice),
-        plain_section(stored_text(snapshot), BlockId.stored),
-        plain_section(remaining_text(snapshot), BlockId.remaining),
-        plain_section(next_text(snapshot), BlockId.next_action),
-        {"type": "actions", "block_id": BlockId.edit.value, "elements": buttons},
+        header(t.HEADER.format(name=platform.name, environment=snapshot.environment)),
+        section(summary_text(snapshot), block_id=BlockId.notice),
+        section(stored_text(snapshot), block_id=BlockId.stored),
+        section(remaining_text(snapshot), block_id=BlockId.remaining),
+        section(next_text(snapshot), block_id=BlockId.next_action),
+        actions(BlockId.edit, buttons),
     ]
     metadata = _metadata(snapshot, Step.summary, False)
-    return plain_modal(
-        title=t.TITLE_STEPS[Step.summary], blocks=blocks, metadata=metadata, close=t.CLOSE_DONE
-    )
+    return modal(title=t.TITLE_STEPS[Step.summary], blocks=blocks, metadata=metadata, close=t.CLOSE_DONE)
 
 
 def dm_message(snapshot: Snapshot) -> tuple[str, list[dict[str, Any]]]:
@@ -370,5 +332,5 @@ def dm_message(snapshot: Snapshot) -> tuple[str, list[dict[str, Any]]]:
     state = t.DM_COMPLETE if not count else t.DM_OPEN.format(open=t.items_open(count))
     text = t.DM_TEXT.format(name=platform.name, environment=snapshot.environment, state=state)
     texts = (summary_text(snapshot), stored_text(snapshot), remaining_text(snapshot), next_text(snapshot))
-    blocks = [plain_section(text) for text in texts]
+    blocks = [section(text) for text in texts]
     return text, blocks

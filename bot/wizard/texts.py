@@ -102,7 +102,6 @@ OWNER_HINT = "I remind them until the items are done. Defaults to you."
 DUE_LABEL = "Due date"
 DUE_HINT = "Optional: reminders come sooner as it approaches."
 ERROR_DUE_PAST = "Pick today or a later date."
-ERROR_OWNER_BOT = "Choose a person, not an app."
 
 # --- step 3: registration ---------------------------------------------------------------------------
 REGISTRATION_INTRO = "Register with {name}'s developer portal, then tick what is done."
@@ -184,8 +183,6 @@ EDIT_BUTTONS = {
 DM_TEXT = "{name} ({environment}): registration saved. {state}"
 DM_COMPLETE = "Every item is done ✅"
 DM_OPEN = "{open}: I'll follow up with their owners."
-DM_FIELDS = "Stored in {location}: {fields}."
-DM_NEXT = "Next: enter these credentials in {path}"
 
 
 def items_open(count: int) -> str:

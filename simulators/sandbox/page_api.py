@@ -37,6 +37,8 @@ MAX_WAIT_SECONDS = 25.0
 MAX_ADVANCE_HOURS = 24 * 31
 MAX_RECORDED_CALLS = 1000  # keeps a long session's memory flat
 SLACK_ACK_SECONDS = 3.0  # Slack gives up on an acknowledgement after 3 s
+MAX_MESSAGE_CHARS = 4000  # what the page lets a person type into the Messages tab
+BOT_EVENTS = ("app_home_opened", "message.im")  # the events manifest.yml subscribes to
 _USER_FIELDS = ("id", "name", "real_name", "tz", "tz_label", "deleted", "is_admin", "is_bot")
 
 
@@ -58,7 +60,7 @@ class PageApi:
         deps: Any,
         *,
         secrets_notice: str = "the development vault — development only",
-        bot_events: tuple[str, ...] = ("app_home_opened",),
+        bot_events: tuple[str, ...] = BOT_EVENTS,
     ) -> None:
         self.api, self.events, self.deps = api, events, deps
         self.secrets_notice = secrets_notice
@@ -71,6 +73,7 @@ class PageApi:
         return {
             "/api/switch": self.switch_user,
             "/api/command": self.command,
+            "/api/message": self.message,
             "/api/view/submit": self.submit_view,
             "/api/view/close": self.close_view,
             "/api/action": self.action,
@@ -144,6 +147,32 @@ class PageApi:
             else:
                 self.api.workspace.post_ephemeral(channel, user, ack.get("text"), **fields)
         return _answer(response, started)
+
+    def message(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A message typed into the app's Messages tab: posted as the person, then delivered to the
+        bot as Slack does for message.im — a signed `message` event with channel_type "im"."""
+        user = self._user(body.get("user"))
+        text = str(body.get("text") or "").strip()
+        if not text or len(text) > MAX_MESSAGE_CHARS:
+            raise ApiError(400, f"type a message of 1 to {MAX_MESSAGE_CHARS} characters")
+        channel = self.api.dm_channel_for(user)
+        _, posted = self.api.workspace.post_user_message(channel, user, text)
+        if "message.im" not in self.bot_events:
+            return {"ok": True, "sent": False}
+        event = {
+            "type": "message",
+            "channel": channel,
+            "channel_type": "im",
+            "user": user,
+            "text": text,
+            "ts": posted["ts"],
+            "event_ts": posted["ts"],
+        }
+        started = time.monotonic()
+        response = self.events.event(event)
+        if response.status != 200:
+            return {"ok": False, "error": f"the app answered HTTP {response.status}"}
+        return {**_answer(response, started), "sent": True}
 
     def submit_view(self, body: dict[str, Any]) -> dict[str, Any]:
         """Submit the user's modal with what they typed; errors come back keyed by block id."""

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from core.network import loopback_ipv4
-from simulators.sandbox.page_api import MAX_WAIT_SECONDS, ApiError, PageApi
+from simulators.sandbox.page_api import BOT_EVENTS, MAX_WAIT_SECONDS, ApiError, PageApi
 
 if TYPE_CHECKING:
     from simulators.slack.events_client import SlackEventsClient
@@ -71,7 +71,7 @@ class PageServer:
         *,
         host: str = "127.0.0.1",
         secrets_notice: str = "the development vault — development only",
-        bot_events: tuple[str, ...] = ("app_home_opened",),
+        bot_events: tuple[str, ...] = BOT_EVENTS,
     ) -> None:
         self.host = loopback_ipv4(host)  # ValueError for anything that is not loopback
         self.actions = PageApi(api, events, deps, secrets_notice=secrets_notice, bot_events=bot_events)

@@ -288,6 +288,25 @@ class SlackWorkspace:
             self.mark_changed()
             return channel_id, copy.deepcopy(message)
 
+    def post_user_message(self, channel: str, user_id: str, text: str) -> tuple[str, dict]:
+        """What a person types into a conversation (the Slack client posts it as them)."""
+        with self._lock:
+            person = self._user(user_id)
+            if person.deleted:
+                raise SlackError("user_not_found")
+            channel_id = self.resolve_channel(channel)
+            message = {
+                "type": "message",
+                "ts": self._next_ts(),
+                "text": text,
+                "user": user_id,
+                "team": self.team_id,
+                "sender": person.real_name,
+            }
+            self._messages.setdefault(channel_id, []).append(message)
+            self.mark_changed()
+            return channel_id, copy.deepcopy(message)
+
     def update_message(
         self, channel: str, ts: str, text: str | None = None, **fields_: Any
     ) -> tuple[str, dict]:

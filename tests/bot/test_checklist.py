@@ -8,7 +8,6 @@ from bot.catalogue import ENVIRONMENTS, Catalogue, Platform, load_catalogue
 from bot.registrations.checklist import (
     BASE_ITEMS,
     BASE_KEYS,
-    ITEM_STATUSES,
     ItemDefinition,
     Phase,
     checklist_for,
@@ -46,10 +45,6 @@ def test_base_items_are_the_guides_seven_in_phase_order() -> None:
     assert list(BASE_KEYS) == [key for key, _ in EXPECTED_BASE]
     assert list(Phase) == [Phase.prerequisites, Phase.registration, Phase.credentials]
     assert [phase.title for phase in Phase] == ["Prerequisites", "Registration", "Credentials"]
-
-
-def test_item_statuses() -> None:
-    assert ITEM_STATUSES == ("todo", "done", "skipped", "n/a")
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)

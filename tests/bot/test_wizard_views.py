@@ -12,15 +12,9 @@ from slack_sdk.models.views import View
 from bot.catalogue import ENVIRONMENTS, Catalogue, Platform, load_catalogue
 from bot.registrations.checklist import checklist_for
 from bot.wizard.ids import BlockId, Metadata, Step, credential_block
+from bot.wizard.snapshot import ItemView, Snapshot, StoredView
 from bot.wizard.step_views import dm_message, step_view
-from bot.wizard.views import (
-    ItemView,
-    Snapshot,
-    StoredView,
-    gone_view,
-    loading_view,
-    picker_view,
-)
+from bot.wizard.views import gone_view, loading_view, picker_view
 from simulators.slack.views import view_errors
 
 # Slack's documented limits (docs.slack.dev: modal views, block kit blocks and elements).
@@ -130,7 +124,8 @@ def check_modal(view: dict[str, Any]) -> None:
             assert kind == "divider", kind
     assert not has_input or view.get("submit"), "a modal with inputs needs a submit button"
     # And the Slack stand-in's own checks (what views.open / views.update would refuse), and
-    # slack_sdk's, also over the views built as plain dicts (the summary).
+    # slack_sdk's over the plain dicts we build: to_dict() runs validate_json(), which raises
+    # SlackObjectFormationError past any limit slack_sdk knows (title, blocks, texts, options …).
     assert view_errors(view, ("modal",)) == []
     assert View(**view).to_dict() == view
 

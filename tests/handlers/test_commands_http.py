@@ -6,14 +6,18 @@ import io
 import json
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from bot.reminders.sweep import run_sweep
 from simulators.slack import payloads
+from simulators.slack.web_api import SlackWebApi
 from storage.db import Database
 from storage.models import ChecklistItem, Registration
 from storage.repositories import TeamScope
+from storage.statuses import ItemStatus, RegistrationStatus
 from tests.conftest import TEAM_ID, RunningBot
 
 USER = "U0ALICE"
@@ -24,8 +28,8 @@ def all_text(body: dict[str, Any]) -> str:
     return body.get("text", "") + "\n" + json.dumps(body.get("blocks", []), ensure_ascii=False)
 
 
-def command(bot: RunningBot, text: str) -> dict[str, Any]:
-    response = bot.events.command(text, user_id=USER)
+def command(bot: RunningBot, text: str, user_id: str = USER) -> dict[str, Any]:
+    response = bot.events.command(text, user_id=user_id)
     assert response.status == 200
     assert isinstance(response.body, dict), response.body
     assert response.body["response_type"] == "ephemeral"
@@ -34,7 +38,7 @@ def command(bot: RunningBot, text: str) -> dict[str, Any]:
 
 def test_help_lists_every_subcommand(bot: RunningBot) -> None:
     text = all_text(command(bot, "help"))
-    for word in ("start", "status", "list", "info", "remind", "snooze", "done", "help"):
+    for word in ("start", "status", "list", "info", "remind", "snooze", "done", "cancel", "help"):
         assert f"/codat-register {word}" in text
 
 
@@ -102,14 +106,20 @@ def test_status_with_no_registrations(bot: RunningBot) -> None:
     assert "No registrations yet" in all_text(command(bot, "status"))
 
 
-def _seed_registration(db: Database, team_id: str = TEAM_ID) -> None:
+def _seed_registration(
+    db: Database, team_id: str = TEAM_ID, environment: str = "sandbox", next_at: datetime | None = None
+) -> str:
     with db.session() as session:
         scope = TeamScope(session, team_id)
         registration = scope.add_registration(
-            Registration(platform="xero", environment="sandbox", created_by=USER)
+            Registration(platform="xero", environment=environment, created_by=USER)
         )
         for position, (key, status) in enumerate(
-            [("existing_agreements", "done"), ("contact_owner", "done"), ("vault_approved", "todo")]
+            [
+                ("existing_agreements", ItemStatus.done),
+                ("contact_owner", ItemStatus.done),
+                ("vault_approved", ItemStatus.todo),
+            ]
         ):
             session.add(
                 ChecklistItem(
@@ -119,8 +129,10 @@ def _seed_registration(db: Database, team_id: str = TEAM_ID) -> None:
                     position=position,
                     status=status,
                     owner_user_id="U0BOB",
+                    next_reminder_at=next_at if status == ItemStatus.todo else None,
                 )
             )
+        return registration.id
 
 
 def test_status_shows_progress_and_next_step(bot: RunningBot, db: Database) -> None:
@@ -139,6 +151,74 @@ def test_status_for_one_platform_shows_the_checklist_with_owners(bot: RunningBot
 def test_status_never_shows_another_workspace(bot: RunningBot, db: Database) -> None:
     _seed_registration(db, team_id="TOTHER")
     assert "No registrations yet" in all_text(command(bot, "status"))
+
+
+# --- cancel -----------------------------------------------------------------------------------------
+def _registration(db: Database, registration_id: str) -> Registration:
+    with db.session() as session:
+        registration = TeamScope(session, TEAM_ID).registration(registration_id)
+        assert registration is not None
+        return registration
+
+
+def _audit(db: Database) -> list[tuple[str, str, str]]:
+    with db.session() as session:
+        return [(e.actor, e.action, e.subject) for e in TeamScope(session, TEAM_ID).audit_events()]
+
+
+def test_the_creator_cancels_a_registration_and_its_reminders_stop(
+    bot: RunningBot, db: Database, slack_api: SlackWebApi
+) -> None:
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    registration_id = _seed_registration(db, next_at=an_hour_ago)
+
+    text = all_text(command(bot, "cancel xero"))
+
+    assert "Cancelled the *Xero* · sandbox registration: its reminders have stopped" in text
+    assert "/codat-register start xero sandbox" in text
+    registration = _registration(db, registration_id)
+    assert registration.status == RegistrationStatus.cancelled
+    assert all(item.next_reminder_at is None for item in registration.items)  # nothing deleted
+    assert len(registration.items) == 3
+    assert (USER, "registration.cancelled", registration_id) in _audit(db)
+    assert "*Xero* · sandbox · 2/3 done · cancelled" in all_text(command(bot, "status"))
+    assert "cancelled" in all_text(command(bot, "status xero"))
+    result = run_sweep(bot.deps)  # the step was due: cancelled, nobody hears about it
+    assert result.claimed == 0 and slack_api.calls_to("chat.postMessage") == []
+    assert "no Xero registration in progress" in all_text(command(bot, "done xero vault", "U0BOB"))
+
+
+def test_anyone_else_is_told_who_can_cancel(bot: RunningBot, db: Database) -> None:
+    registration_id = _seed_registration(db)
+    text = all_text(command(bot, "cancel xero sandbox", "U0BOB"))
+    assert "only the person who started the *Xero* · sandbox registration can cancel it" in text
+    assert "ask the creator, <@U0ALICE>" in text
+    assert _registration(db, registration_id).status == RegistrationStatus.in_progress
+    assert not [event for event in _audit(db) if event[1] == "registration.cancelled"]
+    assert "next: get a vault approved" in all_text(command(bot, "status"))
+
+
+def test_cancel_needs_a_known_platform_with_a_registration_in_progress(bot: RunningBot, db: Database) -> None:
+    assert "Usage: `/codat-register cancel <platform> [sandbox|production]`" in all_text(
+        command(bot, "cancel")
+    )
+    unknown = all_text(command(bot, "cancel xeor"))
+    assert "I don't know a platform called `xeor`" in unknown and "Xero" in unknown
+    none = all_text(command(bot, "cancel intacct"))
+    assert "There is no Sage Intacct registration in progress to cancel" in none
+    _seed_registration(db)
+    assert "no Xero registration in progress" in all_text(command(bot, "cancel xero production"))
+    all_text(command(bot, "cancel xero"))
+    assert "no Xero registration in progress" in all_text(command(bot, "cancel xero"))  # once is enough
+
+
+def test_cancel_asks_which_environment_when_both_are_in_progress(bot: RunningBot, db: Database) -> None:
+    sandbox = _seed_registration(db)
+    production = _seed_registration(db, environment="production")
+    assert "add `sandbox` or `production`" in all_text(command(bot, "cancel xero"))
+    assert "production registration" in all_text(command(bot, "cancel xero production"))
+    assert _registration(db, production).status == RegistrationStatus.cancelled
+    assert _registration(db, sandbox).status == RegistrationStatus.in_progress
 
 
 def _raw_post(bot: RunningBot, body: str, headers: dict[str, str]) -> int:

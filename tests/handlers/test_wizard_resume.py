@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from bot.wizard import flow
+from bot.wizard import opening, save
 from bot.wizard.ids import Step
 from simulators.secret_manager import Emulator
 from simulators.slack.web_api import SlackWebApi
@@ -53,7 +53,7 @@ def test_closing_and_starting_again_resumes_with_saved_answers(wizard: Wizard) -
     assert view["title"]["text"] == "4/5 Credentials"
     # Back to a finished step (as the follow-ups' "Open checklist" would): saved answers pre-filled.
     registration = wizard.registration()
-    flow.open_registration(
+    opening.open_registration(
         wizard.bot.deps,
         team_id=TEAM_ID,
         user_id=USER,
@@ -90,7 +90,7 @@ def test_open_registration_opens_the_saved_step(wizard: Wizard, bot: RunningBot)
     wizard.start("start xero")
     wizard.submit(PREREQS_DONE)
     wizard.close()
-    flow.open_registration(
+    opening.open_registration(
         bot.deps,
         team_id=TEAM_ID,
         user_id=USER,
@@ -98,7 +98,7 @@ def test_open_registration_opens_the_saved_step(wizard: Wizard, bot: RunningBot)
         registration_id=wizard.registration().id,
     )
     assert wizard.current()["title"]["text"] == "3/5 Registration"
-    flow.open_registration(
+    opening.open_registration(
         bot.deps,
         team_id=TEAM_ID,
         user_id=USER,
@@ -229,7 +229,8 @@ def test_a_stale_picker_update_is_redrawn_with_the_latest_selection(
 def test_a_save_against_rows_changed_meanwhile_is_redone_from_a_locked_read(
     wizard: Wizard, bot: RunningBot
 ) -> None:
-    from bot.wizard import answers, load
+    from bot.wizard import answers, steps
+    from bot.wizard.snapshot import load
 
     wizard.start("start xero")
     registration_id = wizard.registration().id
@@ -241,8 +242,8 @@ def test_a_save_against_rows_changed_meanwhile_is_redone_from_a_locked_read(
         assert row is not None
         row.answers = {**row.answers, "from_elsewhere": True}
     value = answers.PrerequisiteAnswers("no", "", None, True, "approved", "", answers.Assignment(None, None))
-    outcome = answers.prerequisites_outcome(value, bot.deps.clock.now().date())
-    saved = flow.save_step(bot.deps, stale, USER, Step.prerequisites, outcome, value.assignment, False)
+    outcome = steps.prerequisites_outcome(value, bot.deps.clock.now().date())
+    saved = save.save_step(bot.deps, stale, USER, Step.prerequisites, outcome, value.assignment, False)
     # … and the save keeps that change instead of writing over it.
     assert saved is not None and saved.step is Step.registration
     registration = wizard.registration()

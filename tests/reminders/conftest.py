@@ -16,6 +16,7 @@ from simulators.slack.web_api import ApiCall, SlackWebApi
 from storage.db import Database
 from storage.models import ChecklistItem, Registration
 from storage.repositories import TeamScope
+from storage.statuses import ItemStatus, RegistrationStatus
 from tests.conftest import TEAM_ID, RunningBot
 
 # Wednesday 10 June 2026, 10:00 UTC: 11:00 in London (working), 06:00 in New York and 19:00 in
@@ -53,7 +54,7 @@ class Seed:
         created_by: str = ALICE,
         platform: str = "xero",
         environment: str = "sandbox",
-        status: str = "in_progress",
+        status: RegistrationStatus = RegistrationStatus.in_progress,
         step: str = "prerequisites",
     ) -> str:
         with self.db.session() as session:
@@ -75,7 +76,7 @@ class Seed:
         *,
         owner: str | None,
         next_at: datetime | None,
-        status: str = "todo",
+        status: ItemStatus = ItemStatus.todo,
         due_date: date | None = None,
         reminder_count: int = 0,
         escalated_at: datetime | None = None,
@@ -104,11 +105,21 @@ class Seed:
             assert item is not None
             return item
 
-    def set_registration_status(self, registration_id: str, status: str) -> None:
+    def set_registration_status(self, registration_id: str, status: RegistrationStatus) -> None:
         with self.db.session() as session:
             registration = TeamScope(session, self.team_id).registration(registration_id)
             assert registration is not None
             registration.status = status
+
+    def registration_status(self, registration_id: str) -> RegistrationStatus:
+        with self.db.session() as session:
+            registration = TeamScope(session, self.team_id).registration(registration_id)
+            assert registration is not None
+            return RegistrationStatus(registration.status)
+
+    def audit_actions(self) -> list[str]:
+        with self.db.session() as session:
+            return [event.action for event in TeamScope(session, self.team_id).audit_events()]
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from storage.db import Database
 from storage.models import ChecklistItem
@@ -20,6 +20,7 @@ from storage.reminder_claims import (
     mark_sent,
     release,
 )
+from storage.statuses import ItemStatus
 from tests.reminders.conftest import ALICE, BOB, WEDNESDAY_10_UTC, Seed
 
 NOW = WEDNESDAY_10_UTC
@@ -57,13 +58,14 @@ def test_claim_takes_due_items_oldest_first_as_a_lease(db: Database, seed: Seed)
     items = due_items(seed, 5)
     registration = seed.registration(created_by=ALICE, platform="sage-intacct")
     not_yet = seed.item(registration, "vault_approved", owner=ALICE, next_at=NOW + timedelta(hours=1))
-    seed.item(registration, "contact_owner", owner=ALICE, next_at=NOW, status="done")
+    seed.item(registration, "contact_owner", owner=ALICE, next_at=NOW, status=ItemStatus.done)
 
     first = claim_due(db, now=NOW, lease=LEASE, token="a", limit=3)
     assert ids(first) == items[:3]
     assert first[0].platform == "xero" and first[0].created_by == ALICE
     row = seed.get(items[0])
-    assert row.claim_token == "a" and row.claimed_until == NOW + LEASE and row.next_reminder_at < NOW
+    assert row.claim_token == "a" and row.claimed_until == NOW + LEASE
+    assert row.next_reminder_at is not None and row.next_reminder_at < NOW
     assert ids(claim_due(db, now=NOW, lease=LEASE, token="b", limit=10)) == items[3:]
     assert claim_due(db, now=NOW, lease=LEASE, token="c", limit=10) == []
     # The lease ends: the items are due again, and nothing else became due.
@@ -96,9 +98,39 @@ def test_only_the_claiming_sweep_can_advance_or_release(db: Database, seed: Seed
     assert row.claim_token is None and row.reminder_count == 1 and row.last_reminded_at == later
 
 
+class Waiting:
+    """Sees a second sweep's claim start waiting for the first: on PostgreSQL its advisory lock is
+    requested and not granted; on SQLite its BEGIN IMMEDIATE has started (it can't finish while
+    another transaction holds the write lock)."""
+
+    def __init__(self, db: Database, other: Database) -> None:
+        self.db, self.began = db, threading.Event()
+        if db.dialect == "sqlite":
+
+            def trace(statement: str) -> None:
+                if statement.startswith("BEGIN IMMEDIATE"):
+                    self.began.set()
+
+            event.listen(
+                other.engine, "connect", lambda connection, _record: connection.set_trace_callback(trace)
+            )
+
+    def wait(self, timeout: float = 10) -> bool:
+        if self.db.dialect == "sqlite":
+            return self.began.wait(timeout)
+        waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        for _ in range(int(timeout / 0.02)):
+            with self.db.engine.connect() as connection:
+                if connection.execute(waiting).scalar():
+                    return True
+            time.sleep(0.02)
+        return False
+
+
 def test_concurrent_claims_take_turns_and_never_overlap(db: Database, seed: Seed) -> None:
     items = due_items(seed, 10)
     other = Database(db.url)
+    waiting = Waiting(db, other)
     try:
         results: dict[str, list[int]] = {}
         with db.write_session() as session:  # sweep A claims 5 and has not committed yet
@@ -109,8 +141,8 @@ def test_concurrent_claims_take_turns_and_never_overlap(db: Database, seed: Seed
                 )
             )
             thread.start()
-            thread.join(timeout=0.5)
-            assert thread.is_alive(), "sweep B must wait for A's claim to commit"
+            assert waiting.wait(), "sweep B's claim never started waiting for A's"
+            assert "b" not in results, "sweep B must wait for A's claim to commit"
         thread.join(timeout=10)
     finally:
         other.dispose()
@@ -120,6 +152,7 @@ def test_concurrent_claims_take_turns_and_never_overlap(db: Database, seed: Seed
 def test_claims_skip_rows_someone_is_writing_instead_of_waiting(db: Database, seed: Seed) -> None:
     items = due_items(seed, 4)
     other = Database(db.url)
+    waiting = Waiting(db, other)
     try:
         with db.engine.connect() as writer:
             transaction = writer.begin()
@@ -127,18 +160,15 @@ def test_claims_skip_rows_someone_is_writing_instead_of_waiting(db: Database, se
             locked = select(ChecklistItem.id).where(ChecklistItem.id == items[0])
             if db.dialect == "postgresql":
                 writer.execute(locked.with_for_update())
-            else:
-                writer.execute(
-                    text("UPDATE checklist_items SET notes = 'x' WHERE id = :id"), {"id": items[0]}
-                )
-            started = time.monotonic()
-            if db.dialect == "postgresql":
+                # Returns at all only by skipping: waiting would outlast the claim's lock_timeout.
                 claimed = ids(claim_due(other, now=NOW, lease=LEASE, token="b", limit=100))
-                assert time.monotonic() - started < 2
                 assert claimed == items[1:]  # skipped, not waited for
                 transaction.commit()
                 assert ids(claim_due(other, now=NOW, lease=LEASE, token="c", limit=100)) == items[:1]
             else:
+                writer.execute(
+                    text("UPDATE checklist_items SET reminder_count = 0 WHERE id = :id"), {"id": items[0]}
+                )
                 result: list[int] = []
                 thread = threading.Thread(
                     target=lambda: result.extend(
@@ -146,8 +176,9 @@ def test_claims_skip_rows_someone_is_writing_instead_of_waiting(db: Database, se
                     )
                 )
                 thread.start()
-                time.sleep(0.3)
-                transaction.commit()  # SQLite has one writer: the claim waits for the commit
+                assert waiting.wait(), "the claim never started"
+                assert result == []  # SQLite has one writer: the claim waits for the commit
+                transaction.commit()
                 thread.join(timeout=10)
                 assert result == items
     finally:

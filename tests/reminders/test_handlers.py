@@ -13,6 +13,7 @@ from bot.reminders.views import ActionId, actions_block_id
 from core.clock import Clock
 from simulators.slack.events_client import SlackEventsClient
 from simulators.slack.web_api import SlackWebApi
+from storage.statuses import ItemStatus
 from tests.conftest import RunningBot
 from tests.reminders.conftest import ALICE, BOB, CAROL, WEDNESDAY_10_UTC, Seed, dm
 
@@ -64,8 +65,8 @@ def test_done_button_marks_the_item_done_and_updates_the_dm_in_place(
     assert by_id[actions_block_id(done)]["type"] == "context"  # its buttons are gone
     assert by_id[actions_block_id(other)]["type"] == "actions"  # the other item keeps them
     item = seed.get(done)
-    assert item.status == "done" and item.completed_by == ALICE and item.next_reminder_at is None
-    assert seed.get(other).status == "todo"
+    assert item.status == ItemStatus.done and item.completed_by == ALICE and item.next_reminder_at is None
+    assert seed.get(other).status == ItemStatus.todo
 
 
 def test_snooze_buttons_move_the_next_reminder_and_say_until_when(
@@ -101,7 +102,7 @@ def test_anyone_but_the_owner_or_creator_gets_a_polite_ephemeral_refusal(
     text = json.dumps(refusals[0].params, ensure_ascii=False)
     assert "Sorry — only the step's owner (<@U0ALICE>)" in text and "(<@U0BOB>)" in text
     assert slack_api.calls_to("chat.update") == []
-    assert seed.get(item).status == "todo" and seed.get(item).snoozed_until is None
+    assert seed.get(item).status == ItemStatus.todo and seed.get(item).snoozed_until is None
 
 
 def test_the_registrations_creator_may_act_on_someone_elses_item(
@@ -111,7 +112,7 @@ def test_the_registrations_creator_may_act_on_someone_elses_item(
     item = seed.item(registration, "vault_approved", owner=ALICE, next_at=AN_HOUR_AGO)
     message = digest_for(deps, slack_api, ALICE)
     click(bot, ActionId.done, item, message, user_id=BOB, channel=dm(ALICE))
-    assert seed.get(item).status == "done" and seed.get(item).completed_by == BOB
+    assert seed.get(item).status == ItemStatus.done and seed.get(item).completed_by == BOB
     assert "done ✓ by <@U0BOB>" in updates(slack_api)[0]
 
 
@@ -163,7 +164,7 @@ def test_an_unsigned_click_is_refused(
     )
     assert response.status == 401
     bot.settle()
-    assert seed.get(item).status == "todo"
+    assert seed.get(item).status == ItemStatus.todo
 
 
 # --- commands -----------------------------------------------------------------------------------
@@ -220,12 +221,14 @@ def test_done_command_marks_a_step_and_refuses_others(bot: RunningBot, deps: Dep
     seed.item(registration, "contact_owner", owner=ALICE, next_at=AN_HOUR_AGO)
 
     refused = reply_text(bot.events.command("done xero vault_approved", user_id=CAROL))
-    assert "Sorry — only the step's owner (<@U0ALICE>)" in refused and seed.get(item).status == "todo"
+    assert (
+        "Sorry — only the step's owner (<@U0ALICE>)" in refused and seed.get(item).status == ItemStatus.todo
+    )
 
     assert "Marked *Get a vault approved* (Xero, sandbox) done ✓" in reply_text(
         bot.events.command("done xero vault", user_id=ALICE)
     )
-    assert seed.get(item).status == "done" and seed.get(item).next_reminder_at is None
+    assert seed.get(item).status == ItemStatus.done and seed.get(item).next_reminder_at is None
     unknown = reply_text(bot.events.command("done xero vault_approved", user_id=ALICE))
     assert "no open step called `vault_approved`" in unknown and "`contact_owner`" in unknown
     assert "Usage" in reply_text(bot.events.command("done xero", user_id=ALICE))
@@ -242,7 +245,7 @@ def test_done_command_asks_which_environment_when_both_have_the_step(
         bot.events.command("done xero vault_approved", user_id=ALICE)
     )
     reply_text(bot.events.command("done xero vault_approved production", user_id=ALICE))
-    assert seed.get(in_production).status == "done"
+    assert seed.get(in_production).status == ItemStatus.done
 
 
 def test_a_click_whose_work_fails_after_the_ack_tells_the_person_with_a_reference(
@@ -266,4 +269,4 @@ def test_a_click_whose_work_fails_after_the_ack_tells_the_person_with_a_referenc
     assert "reference `" in told
     ref = told.split("reference `")[1].split("`")[0]
     assert f"ref={ref}" in log_output.getvalue()
-    assert seed.get(item).status == "todo"  # nothing was half-applied
+    assert seed.get(item).status == ItemStatus.todo  # nothing was half-applied

@@ -24,17 +24,22 @@ from bot.reminders.policy import (
     zone,
 )
 from core.settings import Settings
+from storage.statuses import ItemStatus, RegistrationStatus
 
 SETTINGS = Settings()
 LONDON, NEW_YORK, TOKYO = zone("Europe/London"), zone("America/New_York"), zone("Asia/Tokyo")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def state(**changes: object) -> ReminderState:
-    base = {"status": "todo", "registration_status": "in_progress", "next_reminder_at": utc(2026, 6, 10, 9)}
+    base = {
+        "status": ItemStatus.todo,
+        "registration_status": RegistrationStatus.in_progress,
+        "next_reminder_at": utc(2026, 6, 10, 9),
+    }
     return ReminderState(**(base | changes))  # type: ignore[arg-type]
 
 
@@ -204,14 +209,15 @@ def test_escalation_after_k_reminders_once() -> None:
 @pytest.mark.parametrize(
     ("status", "registration_status"),
     [
-        ("done", "in_progress"),
-        ("skipped", "in_progress"),
-        ("n/a", "in_progress"),
-        ("todo", "cancelled"),
-        ("todo", "completed"),
+        (ItemStatus.done, RegistrationStatus.in_progress),
+        (ItemStatus.not_applicable, RegistrationStatus.in_progress),
+        (ItemStatus.todo, RegistrationStatus.cancelled),
+        (ItemStatus.todo, RegistrationStatus.completed),
     ],
 )
-def test_reminders_stop_when_done_or_registration_closed(status: str, registration_status: str) -> None:
+def test_reminders_stop_when_done_or_registration_closed(
+    status: ItemStatus, registration_status: RegistrationStatus
+) -> None:
     verdict = decide(
         state(status=status, registration_status=registration_status), utc(2026, 6, 10, 10), LONDON, SETTINGS
     )

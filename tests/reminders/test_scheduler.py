@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
@@ -66,7 +66,7 @@ def test_one_job_with_fixed_id_coalesced_single_instance_generous_grace_in_utc(d
 def test_missed_runs_and_failures_are_logged(deps: Deps, log_output: io.StringIO) -> None:
     scheduler = start_scheduler(deps)
     try:
-        late = datetime.now(UTC) - timedelta(hours=2)
+        late = deps.clock.now() - timedelta(hours=2)
         scheduler._dispatch_event(JobExecutionEvent(EVENT_JOB_MISSED, JOB_ID, "default", late))
         boom = RuntimeError("database unreachable")
         scheduler._dispatch_event(JobExecutionEvent(EVENT_JOB_ERROR, JOB_ID, "default", late, exception=boom))

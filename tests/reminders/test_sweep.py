@@ -17,6 +17,7 @@ from core.clock import Clock
 from simulators.slack.web_api import SlackWebApi
 from storage.db import Database
 from storage.reminder_claims import claim_due
+from storage.statuses import ItemStatus, RegistrationStatus
 from tests.reminders.conftest import (
     ALICE,
     BOB,
@@ -89,13 +90,12 @@ def test_finished_items_and_closed_registrations_are_never_reminded(
     active = seed.registration(created_by=ALICE)
     cancelled = seed.registration(created_by=ALICE, platform="quickbooks-online")
     completed = seed.registration(created_by=ALICE, platform="sage-intacct")
-    for status in ("done", "skipped", "n/a"):
-        key = {"done": "existing_agreements", "skipped": "contact_owner", "n/a": "vault_approved"}[status]
-        seed.item(active, key, owner=ALICE, next_at=AN_HOUR_AGO, status=status)
+    seed.item(active, "existing_agreements", owner=ALICE, next_at=AN_HOUR_AGO, status=ItemStatus.done)
+    seed.item(active, "vault_approved", owner=ALICE, next_at=AN_HOUR_AGO, status=ItemStatus.not_applicable)
     on_cancelled = seed.item(cancelled, "vault_approved", owner=ALICE, next_at=AN_HOUR_AGO)
     on_completed = seed.item(completed, "vault_approved", owner=ALICE, next_at=AN_HOUR_AGO)
-    seed.set_registration_status(cancelled, "cancelled")
-    seed.set_registration_status(completed, "completed")
+    seed.set_registration_status(cancelled, RegistrationStatus.cancelled)
+    seed.set_registration_status(completed, RegistrationStatus.completed)
 
     result = run_sweep(deps)
 
@@ -345,7 +345,7 @@ def test_pacer_spaces_posts_per_channel_and_workspace() -> None:
 def test_done_clicked_while_the_digest_is_being_sent_stays_done(
     deps: Deps, seed: Seed, slack_api: SlackWebApi
 ) -> None:
-    from bot.reminders.actions import mark_done
+    from bot.reminders.actions import Outcome, mark_done
 
     registration = seed.registration(created_by=ALICE)
     item = seed.item(registration, "vault_approved", owner=ALICE, next_at=AN_HOUR_AGO)
@@ -354,7 +354,7 @@ def test_done_clicked_while_the_digest_is_being_sent_stays_done(
 
     def api_call(method: str, *args: object, **kwargs: object) -> object:
         if method == "chat.postMessage":  # Alice clicks Done on an older digest right now
-            assert mark_done(deps, team_id=seed.team_id, user_id=ALICE, item_id=item).outcome == "done"
+            assert mark_done(deps, team_id=seed.team_id, user_id=ALICE, item_id=item).outcome is Outcome.done
         return original(method, *args, **kwargs)  # type: ignore[arg-type]
 
     client.api_call = api_call  # type: ignore[method-assign, union-attr]
@@ -363,4 +363,4 @@ def test_done_clicked_while_the_digest_is_being_sent_stays_done(
     finally:
         del client.api_call  # type: ignore[union-attr]
     row = seed.get(item)
-    assert row.status == "done" and row.next_reminder_at is None and row.reminder_count == 0
+    assert row.status == ItemStatus.done and row.next_reminder_at is None and row.reminder_count == 0

@@ -14,6 +14,7 @@ from simulators.secret_manager import Emulator
 from storage.db import Database
 from storage.models import Registration
 from storage.repositories import TeamScope
+from storage.statuses import RegistrationStatus
 from storage.vault.factory import build_vault
 from storage.vault.service import CredentialVault
 
@@ -26,7 +27,10 @@ MakeVault = Callable[..., CredentialVault]
 
 
 def new_registration(
-    db: Database, team_id: str = TEAM, platform: str = PLATFORM, status: str = "in_progress"
+    db: Database,
+    team_id: str = TEAM,
+    platform: str = PLATFORM,
+    status: str = RegistrationStatus.in_progress,
 ) -> str:
     with db.session() as session:
         registration = TeamScope(session, team_id).add_registration(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from storage.db import Database, alembic_config
 from storage.models import ChecklistItem, Registration, SecretRef
 from storage.repositories import TeamScope
+from storage.statuses import RegistrationStatus
 from tests.support.database import fresh_database_url
 
 TABLES = {"workspaces", "registrations", "checklist_items", "secret_refs", "audit_events", "slack_users"}
@@ -37,6 +39,50 @@ def test_migration_chain_is_linear() -> None:
     assert len(script.get_heads()) == 1, "two migration heads: merge them"
 
 
+def test_migration_0005_completes_registrations_left_in_progress_with_nothing_open(tmp_path: Path) -> None:
+    with fresh_database_url(tmp_path) as url:
+        database = Database(url)
+        try:
+            command.upgrade(alembic_config(database.engine), "0004")
+            with database.engine.begin() as connection:
+                for registration_id, item_statuses in (
+                    ("finished", ("done", "n/a")),  # its last step was done from a reminder
+                    ("open", ("done", "todo")),
+                    ("empty", ()),
+                ):
+                    connection.execute(
+                        text(
+                            "INSERT INTO registrations (id, team_id, platform, environment, status, step, "
+                            "created_by, answers, created_at, updated_at) VALUES (:id, 'T1', 'xero', :id, "
+                            "'in_progress', 'credentials', 'U1', '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                        ),
+                        {"id": registration_id},
+                    )
+                    for position, status in enumerate(item_statuses):
+                        connection.execute(
+                            text(
+                                "INSERT INTO checklist_items (registration_id, team_id, item_key, position, "
+                                "status, reminder_count, updated_at) VALUES (:id, 'T1', :key, :position, "
+                                ":status, 0, CURRENT_TIMESTAMP)"
+                            ),
+                            {
+                                "id": registration_id,
+                                "key": f"step_{position}",
+                                "position": position,
+                                "status": status,
+                            },
+                        )
+            database.upgrade()
+            with database.session() as session:
+                scope = TeamScope(session, "T1")
+                statuses = {r.id: r.status for r in scope.registrations()}
+                events = [(e.action, e.subject) for e in scope.audit_events()]
+            assert statuses == {"finished": "completed", "open": "in_progress", "empty": "in_progress"}
+            assert events == [("registration.completed", "finished")]
+        finally:
+            database.dispose()
+
+
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
     with database.engine.connect() as connection:
@@ -46,7 +92,9 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     database.dispose()
 
 
-def _registration(scope: TeamScope, platform: str = "xero", status: str = "in_progress") -> Registration:
+def _registration(
+    scope: TeamScope, platform: str = "xero", status: RegistrationStatus = RegistrationStatus.in_progress
+) -> Registration:
     registration = scope.add_registration(
         Registration(platform=platform, environment="sandbox", created_by="U1", status=status)
     )
@@ -89,7 +137,7 @@ def test_one_active_registration_per_platform_and_environment(db: Database) -> N
         _registration(TeamScope(session, "T1"))
     with db.session() as session:  # a completed one does not block a new one
         scope = TeamScope(session, "T1")
-        scope.active_registration("xero", "sandbox").status = "completed"
+        scope.active_registration("xero", "sandbox").status = RegistrationStatus.completed
     with db.session() as session:
         _registration(TeamScope(session, "T1"))
         assert len(TeamScope(session, "T1").registrations()) == 2

@@ -13,6 +13,7 @@ os.environ.setdefault("NO_GCE_CHECK", "true")  # read when google.auth's metadat
 import io
 import json
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,8 @@ import pytest
 from google.cloud.secretmanager_v1.types import SecretVersion
 
 from bot.catalogue import Platform, load_catalogue
-from bot.wizard.credentials import JSON_FIELD, CredentialInputError, payloads_for, store_credentials
+from bot.wizard import credentials
+from bot.wizard.credentials import JSON_FIELD, CredentialInputError, payloads_for
 from core.settings import load_settings
 from simulators.secret_manager import Emulator
 from storage.db import Database
@@ -288,14 +290,11 @@ def test_a_json_credential_canary_lives_only_in_secret_manager(
     log_output: io.StringIO,
 ) -> None:
     client_id, client_secret = new_canary(), new_canary()
-    [stored] = store_credentials(
+    [stored] = store_form(
         vault,
         platform("quickbooks-online"),
         {"client_id": client_id, "client_secret": client_secret},
-        team_id=TEAM,
-        registration_id=registration_id,
-        environment="sandbox",
-        actor="U0ALICE",
+        registration_id,
     )
     assert stored.field == JSON_FIELD
     for value in (client_id, client_secret):
@@ -311,6 +310,22 @@ def platform(platform_id: str) -> Platform:
     return load_catalogue().get(platform_id)
 
 
+def store_form(
+    vault: CredentialVault, platform: Platform, submitted: dict[str, str], registration_id: str
+) -> list[StoredSecret]:
+    """What the wizard stores for a submitted credentials form: its payloads, then the vault."""
+    return credentials.store(
+        vault,
+        payloads_for(platform, submitted),
+        deadline=time.monotonic() + 30,
+        team_id=TEAM,
+        registration_id=registration_id,
+        platform=platform.id,
+        environment="sandbox",
+        actor="U0ALICE",
+    )
+
+
 def test_json_platforms_store_one_payload_with_the_field_keys(
     vault: CredentialVault, secret_manager: Emulator, registration_id: str
 ) -> None:
@@ -318,30 +333,14 @@ def test_json_platforms_store_one_payload_with_the_field_keys(
     assert qbo.store_as_json
     submitted = {"client_secret": "  the-secret\n", "client_id": "ABC123"}
 
-    [stored] = store_credentials(
-        vault,
-        qbo,
-        submitted,
-        team_id=TEAM,
-        registration_id=registration_id,
-        environment="sandbox",
-        actor="U0ALICE",
-    )
+    [stored] = store_form(vault, qbo, submitted, registration_id)
 
     assert stored.field == "credentials" and stored.resource_name == f"{SECRET}/versions/1"
     [payload] = secret_manager.payloads()
     assert payload == b'{"client_id":"ABC123","client_secret":"the-secret"}'  # stripped, sorted, compact
     assert json.loads(payload) == {"client_id": "ABC123", "client_secret": "the-secret"}
     # Same form again (a double submit): nothing new.
-    [again] = store_credentials(
-        vault,
-        qbo,
-        submitted,
-        team_id=TEAM,
-        registration_id=registration_id,
-        environment="sandbox",
-        actor="U0ALICE",
-    )
+    [again] = store_form(vault, qbo, submitted, registration_id)
     assert not again.created
 
 
@@ -356,15 +355,7 @@ def test_other_platforms_store_one_secret_per_field(
         "signing_key": "",
     }
 
-    stored = store_credentials(
-        vault,
-        per_field,
-        submitted,
-        team_id=TEAM,
-        registration_id=registration_id,
-        environment="sandbox",
-        actor="U0ALICE",
-    )
+    stored = store_form(vault, per_field, submitted, registration_id)
 
     assert [s.field for s in stored] == [
         "client_id",
@@ -384,17 +375,14 @@ def test_missing_or_unknown_fields_are_refused_before_anything_is_stored(
 ) -> None:
     qbo = platform("quickbooks-online")
     with pytest.raises(CredentialInputError) as failure:
-        store_credentials(
+        store_form(
             vault,
             qbo,
             {"client_id": "id-only-value", "client_secret": "  ", "extra": "unexpected-value"},
-            team_id=TEAM,
-            registration_id=registration_id,
-            environment="sandbox",
-            actor="U0ALICE",
+            registration_id,
         )
     assert failure.value.missing == ("client_secret",) and failure.value.unknown == ("extra",)
-    assert "Client Secret" in str(failure.value) or "client_secret" in str(failure.value).lower()
+    assert str(failure.value) == "missing: Client Secret; not a field of this platform: extra"
     assert "id-only-value" not in str(failure.value) and "unexpected-value" not in str(failure.value)
     assert secret_manager.calls == []
 

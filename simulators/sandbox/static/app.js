@@ -163,10 +163,15 @@
     const node = document.createElement("div");
     node.className = "msg" + (eph ? " msg-ephemeral" : "");
     node.dataset.ts = m.ts;
+    const fromPerson = !!m.user && !m.bot_id && !eph;  // what the person typed into the DM
     const sender = m.sender || S.data.bot.name;
     node.innerHTML = `<div class="avatar avatar-app"></div><div class="msg-main"><div class="msg-head">
       <span class="msg-name"></span><span class="badge">APP</span><span class="msg-time"></span></div></div>`;
-    node.querySelector(".avatar").textContent = sender === "Slackbot" ? "SB" : "CR";
+    node.querySelector(".avatar").textContent = fromPerson ? initials(sender) : sender === "Slackbot" ? "SB" : "CR";
+    if (fromPerson) {
+      node.querySelector(".avatar").className = "avatar avatar-user";
+      node.querySelector(".badge").remove();
+    }
     node.querySelector(".msg-name").textContent = sender;
     node.querySelector(".msg-time").textContent = fmt(tsDate(m.ts), { hour: "2-digit", minute: "2-digit" });
     const main = node.querySelector(".msg-main");
@@ -290,13 +295,10 @@
   async function sendCommand(text) {
     text = text.trim();
     if (!text) return false;
-    if (!text.startsWith("/")) {
-      toast("This simulator delivers slash commands only: type /codat-register …", "warn");
-      return false;
-    }
     S.history.push(text);
     S.historyAt = S.history.length;
-    const res = await api("/api/command", { user: S.user, text });
+    // A slash command goes to the app as a command; anything else is a message in its DM (message.im).
+    const res = await api(text.startsWith("/") ? "/api/command" : "/api/message", { user: S.user, text });
     if (!res.ok) { toast(res.error, "error"); return false; }
     return true;
   }

@@ -1,0 +1,206 @@
+"""Saving: what a validated step changes in a registration (pure), written through storage.wizard_rows;
+also the registration to resume or create, and the audit events outside a step's save.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.catalogue import Platform
+from bot.registrations.checklist import checklist_for
+from bot.reminders.policy import initial_reminder_at
+from bot.wizard.answers import Assignment
+from bot.wizard.ids import Step
+from bot.wizard.snapshot import Snapshot, from_read
+from bot.wizard.steps import Outcome
+from storage.statuses import ItemStatus, RegistrationStatus, derive_registration_status
+from storage.vault.base import StoredSecret
+from storage.wizard_rows import (
+    AuditEntry,
+    NewRegistration,
+    StepWrite,
+    WizardItem,
+    WizardRead,
+    WizardRef,
+    WizardRows,
+)
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+# Audit details of stored credentials: references only (name in the event, StoredSecret attribute).
+_STORED = (
+    ("fields", "field"),
+    ("fingerprints", "fingerprint"),
+    ("resources", "resource_name"),
+    ("versions", "version"),
+    ("created", "created"),
+)
+
+
+@dataclass(frozen=True)
+class StepChange:
+    """A validated step to save: its outcome, the owner and due date of its open items, by whom."""
+
+    step: Step
+    outcome: Outcome
+    owner: str
+    due: date | None
+    user_id: str
+    editing: bool  # a finished step edited from the summary: the registration stays where it is
+    now: datetime
+    remind: Callable[[date | None], datetime]  # the first reminder of an item due then
+    stored: Sequence[StoredSecret] = ()
+
+
+def item_after(item: WizardItem, change: StepChange) -> WizardItem:
+    """An item after the step: "done" stamps who and when; an open item gets the step's owner and
+    due date and a first reminder (kept when nothing about it changed)."""
+    status = change.outcome.statuses.get(item.item_key)
+    if status is None:
+        return item
+    completed_by, completed_at = item.completed_by, item.completed_at
+    if status != ItemStatus.done:
+        completed_by = completed_at = None
+    elif item.status != ItemStatus.done:
+        completed_by, completed_at = change.user_id, change.now
+    owner, due, next_reminder_at = item.owner_user_id, item.due_date, item.next_reminder_at
+    if status != ItemStatus.todo:
+        next_reminder_at = None
+    elif item.status != ItemStatus.todo or (owner, due) != (change.owner, change.due) or not next_reminder_at:
+        owner, due, next_reminder_at = change.owner, change.due, change.remind(change.due)
+    return replace(
+        item,
+        status=status,
+        owner_user_id=owner,
+        due_date=due,
+        next_reminder_at=next_reminder_at,
+        completed_by=completed_by,
+        completed_at=completed_at,
+    )
+
+
+def step_write(
+    read: WizardRead, change: StepChange, another_in_progress: Callable[[], bool]
+) -> StepWrite | None:
+    """What the step writes over the rows as read: nothing for a cancelled registration."""
+    registration = read.registration
+    if registration.status == RegistrationStatus.cancelled:
+        return None
+    step = change.step
+    items = [item_after(item, change) for item in read.items]
+    changed = tuple(new for new, old in zip(items, read.items, strict=True) if new != old)
+    answers = dict(registration.answers)
+    if change.outcome.answers:
+        answers[step.value] = {**answers.get(step.value, {}), **change.outcome.answers}
+    due = change.due.isoformat() if change.due else None
+    answers["assignments"] = {
+        **answers.get("assignments", {}),
+        step.value: {"owner": change.owner, "due": due},
+    }
+    current = Step.saved(registration.step)
+    new_step = step.after() if not change.editing and current.number < step.after().number else current
+    saved = {
+        "step": step.value,
+        "items": {i.item_key: i.status.value for i in changed},
+        "editing": change.editing,
+    }
+    events = [AuditEntry("wizard.step_saved", saved)]
+    if change.stored:  # references only: field names, fingerprints, resource names, versions
+        refs = {name: [getattr(s, attribute) for s in change.stored] for name, attribute in _STORED}
+        events.append(AuditEntry("credentials.stored", refs))
+    statuses = [item.status for item in items]
+    # Asked only when an item reopened a completed registration (the unique index allows one in progress).
+    reopening = registration.status == RegistrationStatus.completed and ItemStatus.todo in statuses
+    status = derive_registration_status(
+        registration.status,
+        statuses,
+        reached_summary=new_step is Step.summary,
+        another_in_progress=reopening and another_in_progress(),
+    )
+    if status != registration.status:
+        completed = status == RegistrationStatus.completed
+        events.append(AuditEntry(f"registration.{'completed' if completed else 'reopened'}"))
+    return StepWrite(changed, new_step.value, status, answers, tuple(events))
+
+
+def save_step(
+    deps: Deps,
+    snapshot: Snapshot,
+    user_id: str,
+    step: Step,
+    outcome: Outcome,
+    assignment: Assignment,
+    editing: bool,
+    stored: Sequence[StoredSecret] = (),
+) -> Snapshot | None:
+    """One transaction: item statuses, owners and due dates, answers, the step, status, audit.
+
+    Saved against the rows the snapshot was read from; storage redoes it from a locked read if any
+    changed meanwhile (another process). None when the registration is gone or cancelled.
+    """
+    now = deps.clock.now()
+
+    def remind(due: date | None) -> datetime:
+        return initial_reminder_at(now, due, deps.settings)
+
+    change = StepChange(
+        step=step,
+        outcome=outcome,
+        owner=assignment.owner or user_id,
+        due=assignment.due,
+        user_id=user_id,
+        editing=editing,
+        now=now,
+        remind=remind,
+        stored=tuple(stored),
+    )
+    saved = WizardRows(deps.db).save_step(
+        snapshot.team_id,
+        snapshot.registration_id,
+        user_id,
+        lambda read, another_in_progress: step_write(read, change, another_in_progress),
+        read=snapshot.read,
+    )
+    if saved is None:
+        return None
+    if stored:  # the vault's new references replace the ones they superseded
+        new = {
+            s.field: WizardRef(s.field, s.fingerprint, s.resource_name, s.version, s.backend) for s in stored
+        }
+        saved = replace(saved, refs=(*(r for r in saved.refs if r.field not in new), *new.values()))
+    return from_read(deps, saved, user_id)
+
+
+def resume_or_create(deps: Deps, team_id: str, user_id: str, platform: Platform, environment: str) -> str:
+    """The workspace's registration of this platform and environment: the one in progress, else the
+    latest completed one, else a new one with its checklist (a concurrent creation is resumed)."""
+    new = NewRegistration(
+        platform=platform.id,
+        environment=environment,
+        step=Step.prerequisites.value,
+        item_keys=tuple(item.key for item in checklist_for(platform, environment)),
+        created_by=user_id,
+        first_reminder_at=initial_reminder_at(deps.clock.now(), None, deps.settings),
+    )
+    return WizardRows(deps.db).resume_or_create(team_id, new)
+
+
+def note(
+    deps: Deps,
+    snapshot: Snapshot,
+    user_id: str,
+    action: str,
+    *,
+    remember: Mapping[str, str] | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """An audit event outside a step's save; `remember` goes into the registration step's answers
+    with it (e.g. the mailbox warned about: submitting it again confirms it)."""
+    answers = {Step.registration.value: remember} if remember else None
+    WizardRows(deps.db).note(
+        snapshot.team_id, snapshot.registration_id, user_id, action, answers=answers, details=details
+    )
