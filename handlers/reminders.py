@@ -150,7 +150,7 @@ def snooze_command(ctx: CommandContext) -> dict[str, Any]:
     )
     if result.outcome is Outcome.snoozed and result.until and result.tz:
         when = when_text(result.until, result.tz)
-        return _reply(t.SNOOZED_PLATFORM.format(count=result.count, platform=platform.name, when=when))
+        return _reply(t.SNOOZED_PLATFORM(result.count, platform=platform.name, when=when))
     return _reply(_problem(result, platform, args[-1]))
 
 

@@ -2,50 +2,78 @@
 
 from __future__ import annotations
 
-from bot.slack.texts import COMMAND
+from core.i18n import N_, translated_texts
 
-HELP_TITLE = "codat-register: get your platform credentials, keep them safe"
-HELP_INTRO = (
-    "I walk you through registering with each platform you connect through Codat "
-    "(QuickBooks, Xero, Sage, NetSuite, Shopify, …), chase whoever owns an open step, "
-    "and put the credentials straight into the vault — never in Slack or our database."
-)
-HELP_COMMANDS: tuple[tuple[str, str], ...] = (
-    (
-        f"{COMMAND} start [platform] [sandbox|production]",
-        "register a platform, step by step (e.g. `start qbo sandbox`)",
+_TEXTS = {
+    "HELP_TITLE": N_("codat-register: get your platform credentials, keep them safe"),
+    "HELP_INTRO": N_(
+        "I walk you through registering with each platform you connect through Codat (QuickBooks, "
+        "Xero, Sage, NetSuite, Shopify, …), chase whoever owns an open step, and put the credentials "
+        "straight into the vault — never in Slack or our database."
     ),
-    (f"{COMMAND} status [platform]", "this workspace's registrations and what is left (e.g. `status xero`)"),
-    (
-        f"{COMMAND} list [accounting|banking|bank-feeds|commerce]",
-        "every platform, and which need credentials",
+    "HELP_COMMANDS": (
+        (
+            N_("/codat-register start [platform] [sandbox|production]"),
+            N_("register a platform, step by step (e.g. `start qbo sandbox`)"),
+        ),
+        (
+            N_("/codat-register status [platform]"),
+            N_("this workspace's registrations and what is left (e.g. `status xero`)"),
+        ),
+        (
+            N_("/codat-register list [accounting|banking|bank-feeds|commerce]"),
+            N_("every platform, and which need credentials"),
+        ),
+        (
+            N_("/codat-register info <platform>"),
+            N_("what a platform needs: fields, redirect URI, hurdles, links"),
+        ),
+        (
+            N_("/codat-register remind"),
+            N_("your open items and when I will next remind you"),
+        ),
+        (
+            N_("/codat-register snooze <platform> <1d|1w|until YYYY-MM-DD>"),
+            N_("pause reminders for a platform"),
+        ),
+        (
+            N_("/codat-register done <platform> <item>"),
+            N_("mark an item done (e.g. `done xero vault_approved`)"),
+        ),
+        (
+            N_("/codat-register cancel <platform> [sandbox|production]"),
+            N_("cancel a registration you started: its reminders stop, nothing is deleted"),
+        ),
+        (
+            N_("/codat-register help"),
+            N_("this message"),
+        ),
     ),
-    (f"{COMMAND} info <platform>", "what a platform needs: fields, redirect URI, hurdles, links"),
-    (f"{COMMAND} remind", "your open items and when I will next remind you"),
-    (f"{COMMAND} snooze <platform> <1d|1w|until YYYY-MM-DD>", "pause reminders for a platform"),
-    (f"{COMMAND} done <platform> <item>", "mark an item done (e.g. `done xero vault_approved`)"),
-    (
-        f"{COMMAND} cancel <platform> [sandbox|production]",
-        "cancel a registration you started: its reminders stop, nothing is deleted",
+    "HELP_FOOTER": N_(
+        "Platforms can be named by key, name or a unique prefix: `qbo`, `xero`, `gbol`, `intacct`."
     ),
-    (f"{COMMAND} help", "this message"),
-)
-HELP_FOOTER = "Platforms can be named by key, name or a unique prefix: `qbo`, `xero`, `gbol`, `intacct`."
-UNKNOWN_PLATFORM = "I don't know a platform called `{word}`."
-AMBIGUOUS_PLATFORM = "`{word}` could be {options} — which one?"
-PLATFORM_NEEDED = f"Which platform? e.g. `{COMMAND} info xero`. `{COMMAND} list` shows them all."
-UNKNOWN_CATEGORY = "There is no `{word}` category. Pick one of: {options}."
-LIST_HEADER = "Platforms you can register through Codat"
-LIST_LEGEND = "🔑 needs credentials from you · 🧪 sandbox or test option · ✉️ generic mailbox required"
-LIST_NO_CREDENTIALS = "no credentials needed"
-INFO_FIELDS = "*Credentials to collect*"
-INFO_NO_CREDENTIALS = "*No company-level credentials.* {reason}"
-INFO_REDIRECT = "*Redirect URI to register:* `{uri}`"
-INFO_SANDBOX_REDIRECT = "*Sandbox redirect URI:* `{uri}`"
-INFO_SANDBOX = "*Sandbox / test:* {text}"
-INFO_HURDLES = "*Before you start*"
-INFO_WHERE = "*Where the keys go:* {path}"
-INFO_DOCS = "*Docs:* {links}"
-INFO_KEY = "Codat key `{key}`"
-UNKNOWN = "unknown"
-SECRET_MARK = "secret"
+    "UNKNOWN_PLATFORM": N_("I don't know a platform called `{word}`."),
+    "AMBIGUOUS_PLATFORM": N_("`{word}` could be {options} — which one?"),
+    "PLATFORM_NEEDED": N_(
+        "Which platform? e.g. `/codat-register info xero`. `/codat-register list` shows them all."
+    ),
+    "UNKNOWN_CATEGORY": N_("There is no `{word}` category. Pick one of: {options}."),
+    "LIST_HEADER": N_("Platforms you can register through Codat"),
+    "LIST_LEGEND": N_(
+        "🔑 needs credentials from you · 🧪 sandbox or test option · ✉️ generic mailbox required"
+    ),
+    "LIST_NO_CREDENTIALS": N_("no credentials needed"),
+    "INFO_FIELDS": N_("*Credentials to collect*"),
+    "INFO_NO_CREDENTIALS": N_("*No company-level credentials.* {reason}"),
+    "INFO_REDIRECT": N_("*Redirect URI to register:* `{uri}`"),
+    "INFO_SANDBOX_REDIRECT": N_("*Sandbox redirect URI:* `{uri}`"),
+    "INFO_SANDBOX": N_("*Sandbox / test:* {text}"),
+    "INFO_HURDLES": N_("*Before you start*"),
+    "INFO_WHERE": N_("*Where the keys go:* {path}"),
+    "INFO_DOCS": N_("*Docs:* {links}"),
+    "INFO_KEY": N_("Codat key `{key}`"),
+    "UNKNOWN": N_("unknown"),
+    "SECRET_MARK": N_("secret"),
+}
+
+__getattr__ = translated_texts(_TEXTS)

@@ -121,8 +121,7 @@ def digest_message(
 ) -> dict[str, Any]:
     """One DM per owner listing every due step, each with Done / Snooze / Open checklist."""
     count = len(items)
-    intro = t.DIGEST_INTRO_ONE if count == 1 else t.DIGEST_INTRO_MANY.format(count=count)
-    fallback = t.DIGEST_FALLBACK_ONE if count == 1 else t.DIGEST_FALLBACK_MANY.format(count=count)
+    intro, fallback = t.DIGEST_INTRO(count), t.DIGEST_FALLBACK(count)
     blocks: list[Block] = []
     if left_users:
         blocks.append(section(t.DIGEST_REASSIGNED.format(users=", ".join(f"<@{u}>" for u in left_users))))

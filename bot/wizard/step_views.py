@@ -260,7 +260,7 @@ def summary_text(snapshot: Snapshot) -> str:
     if not snapshot.open_items:
         return t.SUMMARY_COMPLETE.format(name=platform.name, environment=environment)
     return t.SUMMARY_OPEN.format(
-        name=platform.name, environment=environment, open=t.items_open(len(snapshot.open_items))
+        name=platform.name, environment=environment, open=t.ITEMS_OPEN(len(snapshot.open_items))
     )
 
 
@@ -329,7 +329,7 @@ def dm_message(snapshot: Snapshot) -> tuple[str, list[dict[str, Any]]]:
     """The confirmation DM at the end: state, what was stored where (never a value), next action."""
     platform = snapshot.platform
     count = len(snapshot.open_items)
-    state = t.DM_COMPLETE if not count else t.DM_OPEN.format(open=t.items_open(count))
+    state = t.DM_COMPLETE if not count else t.DM_OPEN.format(open=t.ITEMS_OPEN(count))
     text = t.DM_TEXT.format(name=platform.name, environment=snapshot.environment, state=state)
     texts = (summary_text(snapshot), stored_text(snapshot), remaining_text(snapshot), next_text(snapshot))
     blocks = [section(text) for text in texts]

@@ -128,7 +128,7 @@ def test_snoozing_and_reassigning_recompute_the_status_too(
     assert moved > before  # the registration was settled (and touched) with the change
     assert seed.registration_status(registration) is RegistrationStatus.in_progress
 
-    assert "Snoozed 1 open Xero step(s)" in command(bot, "snooze xero 1w", BOB)
+    assert "Snoozed 1 open Xero step until" in command(bot, "snooze xero 1w", BOB)
     assert _updated_at(seed, registration) > moved
     assert seed.registration_status(registration) is RegistrationStatus.in_progress
     assert len(posts_to(slack_api, BOB)) == 1

@@ -196,7 +196,7 @@ def test_snooze_command_pauses_a_platforms_reminders(bot: RunningBot, deps: Deps
     bobs = seed.item(registration, "contact_owner", owner=BOB, next_at=AN_HOUR_AGO)
 
     text = reply_text(bot.events.command("snooze xero 1w", user_id=ALICE))
-    assert "Snoozed 1 open Xero step(s) until <!date^" in text
+    assert "Snoozed 1 open Xero step until <!date^" in text
     assert seed.get(mine).next_reminder_at == WEDNESDAY_10_UTC + timedelta(days=7)
     assert seed.get(bobs).snoozed_until is None  # not Alice's to snooze
 
