@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from bot.catalogue import load_catalogue
+from bot.codat import scheduler as codat_scheduler
+from bot.codat.verification import DailyResult, build_client, run_daily_checks
 from bot.deps import Deps
 from bot.reminders.scheduler import run_sweep_now, start_scheduler
 from bot.reminders.sweep import SweepResult
@@ -42,6 +44,7 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, db: Database |
         background=Background(),
         client=client,
         slack=SlackGateway(client, SlackUsers(db), clock, refresh_hours=settings.REMINDER_USER_REFRESH_HOURS),
+        codat=build_client(settings, clock),
     )
 
 
@@ -53,24 +56,51 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> tuple[De
     app = build_app(deps)
     if settings.RUN_SCHEDULER:
         deps.extras["scheduler"] = start_scheduler(deps)
+        codat_scheduler.schedule_daily_check(deps.extras["scheduler"], deps)
     return deps, app
 
 
-def sweep_once(settings: Settings, *, clock: Clock | None = None) -> SweepResult:
+def sweep_once(
+    settings: Settings, *, clock: Clock | None = None, stop: threading.Event | None = None
+) -> SweepResult:
     """One reminder sweep with its own deps (no Bolt app, no scheduler), for `app.py sweep`. Safe
-    beside running web replicas: the sweep claims its items, so nothing is sent twice."""
+    beside running web replicas: the sweep claims its items, so nothing is sent twice. Setting
+    `stop` (SIGTERM) ends it at the next owner, handing back what it did not send."""
     deps = build_deps(settings, clock=clock)
+    if stop is not None:
+        deps.stopping = stop
     try:
         return run_sweep_now(deps)
     finally:
         shutdown(deps)
 
 
+def codat_check_once(
+    settings: Settings, *, clock: Clock | None = None, stop: threading.Event | None = None
+) -> DailyResult:
+    """One run of the daily Codat check with its own deps, for `app.py sweep` (configured=False
+    without CODAT_API_KEY). Safe beside running replicas: registrations are claimed, so each is
+    asked about once a day; `stop` (SIGTERM) hands back what it did not check."""
+    deps = build_deps(settings, clock=clock)
+    if stop is not None:
+        deps.stopping = stop
+    try:
+        return run_daily_checks(deps)
+    finally:
+        shutdown(deps)
+
+
 def shutdown(deps: Deps) -> None:
+    """Stop in order: the sweep (at its next owner, releasing the claims it did not send), the
+    scheduler once that sweep returned, the after-ack work, then the database pool."""
+    deps.stopping.set()
     scheduler = deps.extras.get("scheduler")
     if scheduler is not None:
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=True)
+    codat_scheduler.forget(deps)
     deps.background.shutdown()
+    if deps.codat is not None:
+        deps.codat.close()
     deps.db.dispose()
 
 
@@ -80,7 +110,7 @@ def wsgi_factory(settings: Settings) -> Callable[..., Iterable[bytes]]:
 
     deps, app = build_runtime(settings)
     _worker_deps.append(deps)
-    return make_wsgi_app(app, deps.db)
+    return make_wsgi_app(app, deps)
 
 
 _worker_deps: list[Deps] = []  # this worker process's runtime, for its exit hook
@@ -91,28 +121,81 @@ def _shutdown_worker() -> None:
         shutdown(_worker_deps.pop())
 
 
+def _stop_on_sigterm() -> None:
+    """In a worker: on SIGTERM, tell the runtime at once (the sweep hands its claims back while
+    the requests in flight finish), then let gunicorn's own handler begin its graceful stop."""
+    graceful = signal.getsignal(signal.SIGTERM)
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        for deps in _worker_deps:
+            deps.stopping.set()
+        if callable(graceful):
+            graceful(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+
 def serve_http(settings: Settings) -> None:
-    """gunicorn: WEB_WORKERS processes (1 with the in-process scheduler), a thread per request."""
+    """gunicorn: WEB_WORKERS processes (1 with the in-process scheduler), a thread per request.
+    With several workers, `app.py serve` has set up the metrics directory they share."""
     from gunicorn.app.base import BaseApplication
+    from gunicorn.glogging import Logger
+
+    from core import metrics
+
+    class ServerLog(Logger):
+        """gunicorn's own lines (signals, timeouts) through the root handler: same format, same
+        redaction."""
+
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            for log in (self.error_log, self.access_log):
+                for handler in [h for h in log.handlers if getattr(h, "_gunicorn", False)]:
+                    log.removeHandler(handler)
+                log.propagate = True
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             self.cfg.set("bind", f"{settings.HOST}:{settings.PORT}")
             self.cfg.set("workers", settings.web_workers)
+            # Several workers: a listening socket each (SO_REUSEPORT), so the kernel spreads new
+            # connections over them; on one shared socket, whichever worker wakes first accepts a
+            # burst of keep-alive connections (a proxy's pool) and the others sit idle.
+            self.cfg.set("reuse_port", settings.web_workers > 1)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", settings.WEB_THREADS)
             self.cfg.set("timeout", 60)
-            # SIGTERM: stop accepting, let requests in flight finish, then shut the runtime down.
+            # SIGTERM: stop accepting, let requests in flight finish (the sweep stops meanwhile),
+            # then shut the runtime down.
             self.cfg.set("graceful_timeout", settings.GRACEFUL_TIMEOUT_SECONDS)
+            self.cfg.set("post_worker_init", lambda worker: _stop_on_sigterm())
             self.cfg.set("worker_exit", lambda server, worker: _shutdown_worker())
+            # In the master, for any exit (even a killed worker): drop its live metric files.
+            self.cfg.set("child_exit", lambda server, worker: metrics.mark_process_dead(worker.pid))
             self.cfg.set("accesslog", None)
             self.cfg.set("loglevel", "warning")
+            self.cfg.set("logger_class", ServerLog)
 
         def load(self) -> Callable[..., Iterable[bytes]]:
             return wsgi_factory(settings)
 
+    _preload()  # then fork: see _preload
     logger.info("serving Slack on http://%s:%s/slack/events", settings.HOST, settings.PORT)
     Server().run()
+
+
+def _preload() -> None:
+    """Load once, in the master, what every worker needs (the modules, the catalogue): the forked
+    workers then share those pages instead of each holding a copy, and gc.freeze() keeps the
+    collector from writing to (so copying) them. No threads, pools or connections here: those
+    belong to each worker (wsgi_factory, after fork)."""
+    import gc
+
+    import handlers.http  # noqa: F401  (Bolt and every listener)
+    import storage.vault.factory  # noqa: F401  (the Secret Manager client, gRPC)
+
+    load_catalogue()
+    gc.freeze()
 
 
 def serve_socket_mode(settings: Settings) -> int:

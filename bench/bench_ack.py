@@ -224,8 +224,8 @@ def in_process(env: dict[str, str], profile: bool) -> None:
     listeners.sort(key=lambda x: getattr(x.ack_function, "__module__", "") != "handlers.commands")
     apps = {
         "bare, process_before_response=True": bare_fast(settings),
-        "bot": make_wsgi_app(bolt, deps.db),
-        "bot, slash command matched first": make_wsgi_app(bolt_first, deps_first.db),
+        "bot": make_wsgi_app(bolt, deps),
+        "bot, slash command matched first": make_wsgi_app(bolt_first, deps_first),
     }
     request = signed_requests(1)[0]
     for name, wsgi in apps.items():

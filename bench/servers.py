@@ -9,6 +9,8 @@ The child runs `python -m bench.servers MODULE:FACTORY`: it loads Settings from 
 sets up logging like `python app.py`, and runs `app.serve_http(settings)` with only the WSGI factory
 swapped, so every app measured sits behind exactly the server configuration production uses.
 A factory has the signature of `app.wsgi_factory`: Settings -> WSGI callable.
+`start_app(env, …)` runs the app's own `serve` command instead (several workers, migration and
+the metrics directory included) and reports how long it took to answer /readyz.
 On Linux the child gets SIGTERM when the thread that started it exits, so a benchmark killed hard
 leaves no server behind: start servers from the main thread (or one that outlives them).
 """
@@ -37,6 +39,7 @@ LOOPBACK = "127.0.0.1"
 READY_PATH = "/healthz"
 PARENT_PID = "BENCH_SERVER_PARENT_PID"
 PR_SET_PDEATHSIG = 1
+APP_SERVE = "--app-serve"  # the child runs `app.py serve` instead of a factory
 
 WsgiApp = Callable[..., Iterable[bytes]]
 
@@ -177,6 +180,43 @@ def start_server(
     raise RuntimeError(f"server {name!r} ({factory}) did not come up:\n{last_error}")
 
 
+def start_app(
+    env: Mapping[str, str], *, name: str, log_dir: Path, ready_path: str = "/readyz", timeout: float = 60.0
+) -> tuple[Server, float]:
+    """Run the app's own `serve` command (`app.main(["serve"])`: migration, metrics directory,
+    WEB_WORKERS — everything `python app.py serve` does) and wait until `ready_path` answers 200.
+    Returns the server and the seconds from starting the process to that first 200. `env` as for
+    `start_server`."""
+    port = free_port()
+    log_path = log_dir / f"{name}.log"
+    child_env = {
+        **env,
+        "HOST": LOOPBACK,
+        "PORT": str(port),
+        PARENT_PID: str(os.getpid()),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
+    }
+    with log_path.open("wb") as log:
+        began = time.monotonic()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench.servers", APP_SERVE],
+            env=child_env,
+            cwd=log_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(name=name, process=process, port=port, log_path=log_path)
+    while time.monotonic() - began < timeout and process.poll() is None:
+        if _ready(LOOPBACK, port, ready_path):
+            return server, time.monotonic() - began
+        time.sleep(0.01)
+    tail = server.log_tail()
+    server.stop()
+    raise RuntimeError(f"app.py serve ({name}) did not become ready:\n{tail}")
+
+
 def load_factory(spec: str) -> Callable[[Any], WsgiApp]:
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:
@@ -199,15 +239,19 @@ def main(argv: list[str] | None = None) -> int:
     """The child: production settings, logging and server, with `argv[0]`'s WSGI factory."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m bench.servers MODULE:FACTORY", file=sys.stderr)
+        print("usage: python -m bench.servers MODULE:FACTORY | --app-serve", file=sys.stderr)
         return 2
     _die_with_parent()
+    if args[0] == APP_SERVE:
+        import app
+
+        return app.main(["serve"])
     import runtime as production
     from core.logs import configure_logging
     from core.settings import load_settings
 
     settings = load_settings()
-    configure_logging(settings.LOG_LEVEL)
+    configure_logging(settings.LOG_LEVEL, log_format=settings.log_format, project_id=settings.GCP_PROJECT_ID)
     production.wsgi_factory = load_factory(args[0])  # type: ignore[assignment]
     production.serve_http(settings)
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ from storage.vault import Vault
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
+    from bot.codat.client import CodatClient
     from bot.slack.gateway import SlackGateway
 
 
@@ -30,4 +32,9 @@ class Deps:
     client: WebClient | None = None
     # The one outgoing Slack gateway over that client (every call the bot makes goes through it).
     slack: SlackGateway = field(default=None)  # type: ignore[assignment]
+    # Codat's API, when CODAT_API_KEY is set (bot.codat.verification); None: nothing goes to Codat.
+    codat: CodatClient | None = None
+    # Set when the process is shutting down (SIGTERM): the reminder sweep stops between owners
+    # and releases what it claimed but did not send.
+    stopping: threading.Event = field(default_factory=threading.Event)
     extras: dict[str, Any] = field(default_factory=dict)

@@ -23,6 +23,7 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.lists import format_list as babel_format_list
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
@@ -158,7 +159,8 @@ def translated_texts(texts: Mapping[str, Any]) -> Callable[[str], Any]:
 
 # "mardi 1 décembre, 09:00" / "Tuesday 1 December, 09:00"
 _DATETIME = {"en": "EEEE d MMMM, HH:mm", "fr": "EEEE d MMMM, HH:mm"}
-_DAY = {"en": "EEE d MMM", "fr": "EEE d MMM"}
+_DAY = {"en": "EEE dd MMM", "fr": "EEE d MMM"}  # "Tue 01 Dec" / "mar. 1 déc."
+_SHORT_MOMENT = {"en": "EEE dd MMM HH:mm", "fr": "EEE d MMM HH:mm"}  # "Tue 01 Dec 09:00"
 
 
 def babel_locale() -> Locale:
@@ -171,8 +173,14 @@ def format_datetime(moment: datetime) -> str:
     return babel_format_datetime(moment, _DATETIME.get(language, _DATETIME["en"]), locale=language)
 
 
+def format_short_moment(moment: datetime) -> str:
+    """A short moment: "Tue 01 Dec 09:00" / "mar. 1 déc. 09:00"."""
+    language = current_language()
+    return babel_format_datetime(moment, _SHORT_MOMENT.get(language, _SHORT_MOMENT["en"]), locale=language)
+
+
 def format_day(day: date) -> str:
-    """A short date: "Tue 1 Dec" / "mar. 1 déc."."""
+    """A short date: "Tue 01 Dec" / "mar. 1 déc."."""
     language = current_language()
     return babel_format_date(day, _DAY.get(language, _DAY["en"]), locale=language)
 
@@ -180,6 +188,11 @@ def format_day(day: date) -> str:
 def format_iso_day(day: date) -> str:
     """A date as the commands take it back (YYYY-MM-DD), the same in every language."""
     return day.isoformat()
+
+
+def format_list(items: list[str]) -> str:
+    """"a, b and c" / "a, b et c"."""
+    return babel_format_list(items, locale=current_language()) if items else ""
 
 
 def format_number(value: int | float) -> str:

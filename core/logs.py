@@ -7,6 +7,11 @@ Every handler gets a RedactingFilter that rewrites the formatted record before i
   everything a user typed in a modal).
 Third-party loggers that can log payloads are capped at WARNING unless LOG_LEVEL is DEBUG *and*
 the operator opts in with LOG_THIRD_PARTY_DEBUG.
+
+Two formats (LOG_FORMAT): `text`, one readable line, or `json`, one JSON object a line with the
+fields Cloud Logging reads (python-json-logger). Either way the filter has scrubbed the record
+before the formatter sees it. A line logged while serving a request carries that request's trace
+(`request_trace`, set by the WSGI layer from X-Cloud-Trace-Context).
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
 
 REDACTED = "[redacted]"
 NOISY_LOGGERS = ("slack_bolt", "slack_sdk", "google", "grpc", "urllib3", "apscheduler.executors")
@@ -32,6 +41,12 @@ _STRUCTURE = re.compile(
     r"|[A-Za-z_][\w.]*(:|$)"  # the exception line: "ValueError: …"
 )
 _OPENERS, _CLOSERS = "{[(", "}])"
+# What every LogRecord has; anything else on a record came from `extra=` and is scrubbed too.
+_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# X-Cloud-Trace-Context: TRACE_ID/SPAN_ID;o=OPTIONS (a 32-hex-digit trace id; the rest optional).
+_TRACE_HEADER = re.compile(r"([0-9a-fA-F]{32})(?:/[0-9]{0,20})?(?:;o=[0-9])?")
+TRACE_FIELD = "logging.googleapis.com/trace"
+_trace: ContextVar[str | None] = ContextVar("codat_register_trace", default=None)
 
 
 class _InFlightSecrets:
@@ -117,18 +132,67 @@ class RedactingFilter(logging.Filter):
             record.exc_info = None
         if record.stack_info:
             record.stack_info = scrub(record.stack_info)
+        for key, value in list(record.__dict__.items()):  # fields from `extra=` (JSON shows them)
+            if isinstance(value, str) and key not in _RECORD_FIELDS:
+                record.__dict__[key] = scrub(value)
         return True
 
 
-def configure_logging(level: str = "INFO", stream: object = None) -> None:
-    """Set up the root logger with a redacting handler; idempotent."""
+def trace_id(header: str | None) -> str | None:
+    """The trace id of an X-Cloud-Trace-Context header; None when absent or malformed."""
+    match = _TRACE_HEADER.fullmatch(header.strip()) if header else None
+    return match.group(1).lower() if match else None
+
+
+@contextmanager
+def request_trace(header: str | None) -> Iterator[None]:
+    """Lines logged inside (and by work submitted from inside: Background copies the context)
+    carry the trace of the request whose X-Cloud-Trace-Context is `header`; cleared after."""
+    token = _trace.set(trace_id(header))
+    try:
+        yield
+    finally:
+        _trace.reset(token)
+
+
+class CloudLoggingFormatter(JsonFormatter):
+    """One JSON object a line: `severity`, `message`, `logger`, `time` (RFC 3339, UTC), the
+    traceback as `stack_trace` (where Error Reporting looks), any `extra=` fields, and inside a
+    request that carried X-Cloud-Trace-Context, `logging.googleapis.com/trace`."""
+
+    def __init__(self, project_id: str | None = None) -> None:
+        super().__init__(
+            "%(levelname)s %(name)s %(message)s",
+            rename_fields={"levelname": "severity", "name": "logger", "exc_info": "stack_trace"},
+            timestamp="time",
+            json_ensure_ascii=False,
+        )
+        self._project_id = project_id
+
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        super().add_fields(log_data, record, message_dict)
+        trace = _trace.get()
+        if trace and self._project_id:  # Cloud Logging wants the trace's full resource name
+            log_data[TRACE_FIELD] = f"projects/{self._project_id}/traces/{trace}"
+
+
+def configure_logging(
+    level: str = "INFO", stream: object = None, *, log_format: str = "text", project_id: str | None = None
+) -> None:
+    """Set up the root logger with a redacting handler, in `log_format` ("text" or "json"; json
+    names traces under `project_id`); idempotent."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_codat_register", False):
             root.removeHandler(handler)
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
     handler._codat_register = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if log_format == "json":
+        handler.setFormatter(CloudLoggingFormatter(project_id))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     root.addHandler(handler)
     root.setLevel(level)

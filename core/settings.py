@@ -5,17 +5,21 @@ The first block of names is a contract other tooling relies on: keep them.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.i18n import LANGUAGES, supported
-from core.network import is_loopback_endpoint
+from core.network import is_loopback_endpoint, is_loopback_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+_USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,20}$")
 DEFAULT_DATA_DIR = REPO_ROOT / "data"
 
 
@@ -27,6 +31,11 @@ def reveal(value: SecretStr | None) -> str | None:
 class AppEnv(StrEnum):
     development = "development"
     production = "production"
+
+
+class LogFormat(StrEnum):
+    json = "json"  # one JSON object a line, as Cloud Logging reads it
+    text = "text"
 
 
 class Settings(BaseSettings):
@@ -54,6 +63,10 @@ class Settings(BaseSettings):
     # any number with RUN_SCHEDULER=false (the sweep then runs as `python app.py sweep`).
     WEB_WORKERS: int | None = Field(default=None, ge=1, le=64)
     GRACEFUL_TIMEOUT_SECONDS: int = Field(default=10, ge=1, le=600)
+    # Unset: json when APP_ENV=production, else text (see `log_format`).
+    LOG_FORMAT: LogFormat | None = None
+    # GET /metrics (Prometheus text format): counts and latencies only, no user ids or values.
+    METRICS_ENABLED: bool = True
     SANDBOX_PORT: int = Field(default=3001, ge=0, le=65535)
 
     # --- vault ------------------------------------------------------------
@@ -64,6 +77,18 @@ class Settings(BaseSettings):
     # Key of the HMAC that fingerprints stored values; generated into DATA_DIR for development.
     FINGERPRINT_KEY: SecretStr | None = None
     DISABLE_PREVIOUS_VERSIONS: bool = False
+
+    # --- governance -------------------------------------------------------
+    # The bot's admins: these Slack user ids (comma-separated) and the members of this Slack user
+    # group (an S… id). With neither set, the workspace's own admins and owners are.
+    ADMIN_USERS: Annotated[list[str], NoDecode] = []
+    ADMIN_USERGROUP: str | None = None
+
+    # --- Codat -----------------------------------------------------------
+    # A Codat API key: with it, the bot asks Codat whether each integration is enabled and ticks
+    # "Enabled in Codat" itself; without it, nothing is sent to Codat ("not checked").
+    CODAT_API_KEY: SecretStr | None = None
+    CODAT_API_URL: str = "https://api.codat.io"
 
     # --- follow-ups -------------------------------------------------------
     RUN_SCHEDULER: bool = True
@@ -93,6 +118,24 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("ADMIN_USERS", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list) and not all(isinstance(v, str) and _USER_ID.match(v) for v in value):
+            raise ValueError("must be Slack user ids separated by commas, e.g. U012AB3CD,W0456EF7G")
+        return value
+
+    @field_validator("ADMIN_USERGROUP", mode="before")
+    @classmethod
+    def _usergroup_id(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip() or None
+        if value is not None and not (isinstance(value, str) and _USERGROUP_ID.match(value)):
+            raise ValueError("must be a Slack user group id (S…), e.g. S0123ABCD")
+        return value
+
     @field_validator("SLACK_BOT_TOKEN")
     @classmethod
     def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
@@ -115,6 +158,13 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
         return language
 
+    @field_validator("LOG_FORMAT", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip().lower() or None
+        return value
+
     @field_validator("LOG_LEVEL")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -122,6 +172,24 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @field_validator("CODAT_API_KEY")
+    @classmethod
+    def _codat_key(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("CODAT_API_URL")
+    @classmethod
+    def _codat_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.username or parts.password:
+            raise ValueError("must not carry credentials (the key goes in CODAT_API_KEY)")
+        if parts.scheme == "https" and parts.hostname:
+            return value
+        if parts.scheme == "http" and is_loopback_url(value):  # a local stand-in
+            return value
+        raise ValueError("must be an https:// URL, or http:// on a loopback address (a local stand-in)")
 
     @field_validator("SECRET_MANAGER_ENDPOINT")
     @classmethod
@@ -154,6 +222,12 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.DATA_DIR / 'codat-register.sqlite3'}"
 
     @property
+    def log_format(self) -> LogFormat:
+        if self.LOG_FORMAT is not None:
+            return self.LOG_FORMAT
+        return LogFormat.json if self.production else LogFormat.text
+
+    @property
     def web_workers(self) -> int:
         return self.WEB_WORKERS or 1
 
@@ -164,6 +238,11 @@ class Settings(BaseSettings):
     @property
     def socket_mode(self) -> bool:
         return bool(self.SLACK_APP_TOKEN)
+
+    @property
+    def codat_configured(self) -> bool:
+        """Whether the bot may ask Codat (CODAT_API_KEY is set)."""
+        return self.CODAT_API_KEY is not None
 
     @property
     def production(self) -> bool:
@@ -185,6 +264,16 @@ HOW_TO_GET = {
     "(python -m simulators.secret_manager --port 8085)",
     "GCP_PROJECT_ID": "the Google Cloud project that holds the secrets",
     "APP_ENV": "development or production",
+    "LOG_FORMAT": "json (one JSON object a line, for Cloud Logging) or text; "
+    "unset means json when APP_ENV=production, text otherwise",
+    "METRICS_ENABLED": "true or false: whether GET /metrics answers (Prometheus text format)",
+    "ADMIN_USERS": "the Slack user ids of the bot's admins, comma-separated (profile > ⋮ > Copy member ID)",
+    "ADMIN_USERGROUP": "the id of the Slack user group whose members are the bot's admins (S…); "
+    "the app needs the usergroups:read scope",
+    "CODAT_API_KEY": "a Codat API key: Codat Portal > Developers > API keys (an Admin or Developer "
+    "user can create one); unset, the bot never calls Codat and shows integrations as not checked",
+    "CODAT_API_URL": "leave unset to use https://api.codat.io; http:// only on a loopback address "
+    "(python -m simulators.codat)",
     "FINGERPRINT_KEY": "required in production, the key that fingerprints stored values; generate one with "
     "python -c 'import secrets; print(secrets.token_hex(32))' and keep it stable",
 }

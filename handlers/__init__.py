@@ -10,7 +10,10 @@ from slack_bolt import App
 from bot.deps import Deps
 from core.settings import reveal
 from handlers import (
+    audit,
+    authorization,
     catalogue_commands,
+    codat,
     commands,
     direct_messages,
     errors,
@@ -23,7 +26,7 @@ from handlers import (
 
 # Feature modules: each offers subcommands(deps) for the slash command and register(app, deps)
 # for its own actions and views.
-FEATURES = [catalogue_commands, home, language, reminders, wizard, direct_messages]
+FEATURES = [catalogue_commands, home, language, reminders, wizard, direct_messages, audit, codat]
 
 
 def build_app(deps: Deps) -> App:
@@ -54,6 +57,8 @@ def register(app: App, deps: Deps) -> None:
     # `/codat-register` alone and `start` belong to the wizard; without it, help.
     routes.setdefault("", catalogue_commands.show_help)
     routes.setdefault("start", catalogue_commands.show_help)
+    # Then the policy, before any listener: who is asking, and may they (bot.governance.policy)?
+    app.middleware(authorization.middleware(deps, frozenset(routes)))
     # Bolt tries listeners in registration order, and each miss costs ~15-20 µs of argument
     # building: the slash command, the most frequent request, goes first.
     commands.register(app, deps, routes)

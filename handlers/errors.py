@@ -7,13 +7,15 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps
 from bot.slack.errors import error_message, error_modal
 
 logger = logging.getLogger("codat_register.errors")
+
+FAILED = "codat_register_failed"  # set in the request's context: the edge counts it as an error
 
 
 def teller(deps: Deps, body: dict[str, Any]) -> Callable[[str], None]:
@@ -40,7 +42,8 @@ def teller(deps: Deps, body: dict[str, Any]) -> Callable[[str], None]:
 
 def register(app: App, deps: Deps) -> None:
     @app.error
-    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+    def on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse:
+        context[FAILED] = True
         ref = secrets.token_hex(3).upper()
         kind = body.get("type") or ("slash_command" if "command" in body else "unknown")
         # The traceback goes through the redacting log filter; never format `body` into the line.

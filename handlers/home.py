@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from slack_bolt import App, BoltContext
 
+from bot.audit import trail
+from bot.audit.access import may_see_audit
+from bot.audit.views import activity_blocks
 from bot.deps import Deps
+from bot.governance.policy import Action, decide
+from bot.governance.roles import caller_of
+from bot.governance.views import guest_home_view
 from bot.home.views import home_view
 from bot.registrations.progress import workspace_progress
 from handlers.commands import Subcommand
@@ -12,8 +18,16 @@ from handlers.payloads import AppHomeOpened, event_of
 
 
 def publish_home(deps: Deps, team_id: str, user_id: str) -> None:
+    # Guests and apps see the catalogue's commands, not the workspace's registrations.
+    if not decide(caller_of(deps, team_id, user_id), Action.view_registrations).allowed:
+        deps.slack.publish_home(team_id, user_id, guest_home_view())
+        return
     progresses = workspace_progress(deps.db, deps.catalogue, team_id)
-    view = home_view(progresses, user_id, deps.vault.location_label)
+    activity = []
+    if may_see_audit(deps, team_id, user_id):  # admins see the workspace's recent activity
+        zone = trail.reader_zone(deps, team_id, user_id)
+        activity = activity_blocks(trail.recent_activity(deps, team_id), zone, deps.catalogue)
+    view = home_view(progresses, user_id, deps.vault.location_label, activity=activity)
     deps.slack.publish_home(team_id, user_id, view)
 
 

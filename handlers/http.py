@@ -1,4 +1,4 @@
-"""The WSGI application: Slack's endpoint and a health check, served by gunicorn in production.
+"""The WSGI application: Slack's endpoint and the platform's probes, served by gunicorn in production.
 
 Every POST to /slack/events passes three gates before any listener runs:
 1. the signature, over the raw bytes: 401 for an unsigned, stale or forged request, and nothing
@@ -8,7 +8,13 @@ Every POST to /slack/events passes three gates before any listener runs:
 3. the payload's shape (handlers.payloads): otherwise the polite refusal of its kind.
 Bolt then verifies the signature again on the same body (defence in depth: an HMAC, no second
 read) and routes it, with the typed payload in its context. Socket Mode requests do not come
-through here; handlers.payloads.middleware types them.
+through here; handlers.payloads.middleware types them. Each request is counted and timed by kind
+and outcome (core.metrics), and its log lines carry its X-Cloud-Trace-Context trace.
+
+For the platform, unauthenticated and cheap, never naming a host, project or version:
+- GET /healthz: liveness — the process answers (no database call);
+- GET /readyz: readiness — the database answers (with its schema) and the vault is configured;
+- GET /metrics: Prometheus text format (METRICS_ENABLED), with gauges read from the database.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -26,8 +33,11 @@ from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_sdk.signature import SignatureVerifier
 
-from handlers import payloads
-from storage.db import Database
+from bot.deps import Deps
+from core import metrics
+from core.logs import request_trace
+from handlers import errors, payloads
+from storage import counts
 
 SLACK_PATH = "/slack/events"
 MAX_BODY_BYTES = 1024 * 1024  # Slack's largest payloads (a full modal's state) are far smaller
@@ -39,6 +49,16 @@ logger = logging.getLogger("codat_register.http")
 _UNREADABLE = (ValueError, RecursionError, TypeError, AttributeError, KeyError, IndexError)
 
 WsgiApp = Callable[..., Iterable[bytes]]
+StartResponse = Callable[..., Any]
+
+# The request kinds counted (core.metrics.REQUEST_KINDS), from the kind Bolt routes by.
+_KINDS = {
+    "slash_command": "slash_command",
+    "block_actions": "block_actions",
+    "view_submission": "view_submission",
+    "event_callback": "event",
+}
+OK, REFUSED, ERROR = metrics.REQUEST_OUTCOMES
 
 
 class RawBodyVerifier(SignatureVerifier):
@@ -87,53 +107,116 @@ def _read_body(environ: dict[str, Any]) -> bytes | BoltResponse:
     return stream.read(length) if stream is not None and length > 0 else b""
 
 
-def make_wsgi_app(app: App, db: Database) -> WsgiApp:
-    """POST /slack/events goes through the gates above to Bolt; GET /healthz checks the database."""
+def make_wsgi_app(app: App, deps: Deps) -> WsgiApp:
+    """POST /slack/events goes through the gates above to Bolt; GET /healthz, /readyz and
+    /metrics answer the platform (see above). `deps.db` is read per request."""
     slack = SlackRequestHandler(app, path=SLACK_PATH)  # everything else: Bolt's own 404s
     # The secret the App verifies with (Bolt has no public accessor); HTTP mode cannot run without it.
     secret = getattr(app, "_signing_secret", None)
     if not secret:
         raise ValueError("serving Slack over HTTP needs the signing secret (SLACK_SIGNING_SECRET)")
     verifier = RawBodyVerifier(secret)
+    gauges = metrics.DatabaseGauges(
+        open_registrations=lambda: counts.open_registrations(deps.db),
+        pending_approvals=lambda: counts.pending_approvals(deps.db),
+    )
 
-    def events(environ: dict[str, Any]) -> BoltResponse:
+    def events(environ: dict[str, Any]) -> tuple[str, str, BoltResponse]:
+        """The request's kind and outcome (for the metrics), and the answer."""
         raw = _read_body(environ)
         if isinstance(raw, BoltResponse):
-            return raw
+            return "other", REFUSED, raw
         headers = WsgiHttpRequest(environ).get_headers()
         timestamp = _header(headers, "x-slack-request-timestamp")
         if not verifier.is_signed(raw, timestamp, _header(headers, "x-slack-signature")):
-            return _refuse(401, "no valid signature (unsigned, stale or forged)", signed=False)
+            reason = "no valid signature (unsigned, stale or forged)"
+            return "other", REFUSED, _refuse(401, reason, signed=False)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            return _refuse(400, "the body is not UTF-8", signed=True)
+            return "other", REFUSED, _refuse(400, "the body is not UTF-8", signed=True)
         try:
             request = BoltRequest(body=text, query=environ.get("QUERY_STRING", ""), headers=headers)
         except _UNREADABLE as error:
-            return _refuse(400, f"the body is not a Slack payload ({type(error).__name__})", signed=True)
+            reason = f"the body is not a Slack payload ({type(error).__name__})"
+            return "other", REFUSED, _refuse(400, reason, signed=True)
+        kind = _KINDS.get(payloads.kind_of(request.body), "other")
         try:
             request.context[payloads.CONTEXT_KEY] = payloads.parse(request.body)
         except payloads.Refused as refused:
             refused.log()
-            return refused.response()
-        return app.dispatch(request)
+            return kind, REFUSED, refused.response()
+        response = app.dispatch(request)
+        return kind, _outcome(response, failed=bool(request.context.get(errors.FAILED))), response
 
-    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def slack_events(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        try:
+            kind, outcome, response = events(environ)
+        except Exception:
+            metrics.slack_requests.labels("other", ERROR).inc()
+            raise
+        metrics.ack_seconds.labels(kind).observe(time.perf_counter() - started)
+        metrics.slack_requests.labels(kind, outcome).inc()
+        return _answer(start_response, response)
+
+    def healthz(start_response: StartResponse) -> Iterable[bytes]:
+        return _json(start_response, 200, {"ok": True})
+
+    def readyz(start_response: StartResponse) -> Iterable[bytes]:
+        database = deps.db.ping()
+        vault = _vault_configured(deps)
+        answer = {"ok": database and vault, "database": "up" if database else "down"}
+        answer["vault"] = "configured" if vault else "not configured"
+        return _json(start_response, 200 if database and vault else 503, answer)
+
+    def metrics_text(start_response: StartResponse) -> Iterable[bytes]:
+        body = metrics.exposition(gauges)
+        start_response("200 OK", [*_NO_STORE, ("Content-Type", metrics.CONTENT_TYPE), _length(body)])
+        return [body]
+
+    probes: dict[str, Callable[[StartResponse], Iterable[bytes]]] = {"/healthz": healthz, "/readyz": readyz}
+    if deps.settings.METRICS_ENABLED:
+        probes["/metrics"] = metrics_text
+
+    def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD")
-        if path == SLACK_PATH and method == "POST":
-            return _answer(start_response, events(environ))
-        if path == "/healthz" and method in ("GET", "HEAD"):
-            healthy = db.ping()
-            body = json.dumps({"ok": healthy, "database": "up" if healthy else "down"}).encode()
-            start_response(
-                "200 OK" if healthy else "503 Service Unavailable",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
-        return slack(environ, start_response)
+        with request_trace(environ.get("HTTP_X_CLOUD_TRACE_CONTEXT")):
+            if path == SLACK_PATH and method == "POST":
+                return slack_events(environ, start_response)
+            probe = probes.get(path) if method in ("GET", "HEAD") else None
+            if probe is not None:
+                return probe(start_response)
+            return slack(environ, start_response)
 
     return wsgi
+
+
+def _outcome(response: BoltResponse, *, failed: bool) -> str:
+    if failed or response.status >= 500:  # the error handler answered politely, but it failed
+        return ERROR
+    return REFUSED if response.status >= 400 else OK
+
+
+def _vault_configured(deps: Deps) -> bool:
+    """A vault was built, and it is not the development vault in production (configuration only:
+    a probe never calls Secret Manager)."""
+    vault = deps.vault
+    return vault is not None and not (deps.settings.production and vault.development_only)
+
+
+_NO_STORE = [("Cache-Control", "no-store")]
+
+
+def _length(body: bytes) -> tuple[str, str]:
+    return ("Content-Length", str(len(body)))
+
+
+def _json(start_response: StartResponse, status: int, answer: dict[str, Any]) -> Iterable[bytes]:
+    body = json.dumps(answer).encode()
+    reason = "OK" if status == 200 else "Service Unavailable"
+    start_response(f"{status} {reason}", [*_NO_STORE, ("Content-Type", "application/json"), _length(body)])
+    return [body]
 
 
 def _header(headers: dict[str, Any], name: str) -> str | None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltContext
 
 from bot.catalogue.lookup import did_you_mean
 from bot.deps import Deps
@@ -14,6 +15,7 @@ from bot.slack.blocks import message, section
 from bot.slack.mrkdwn import echo
 from core.i18n import set_language, use_language
 from handlers.commands import CommandContext, Subcommand
+from handlers.payloads import actor_of
 
 
 def person_language(deps: Deps, team_id: str, user_id: str) -> tuple[str, Source]:
@@ -25,30 +27,14 @@ def person_language(deps: Deps, team_id: str, user_id: str) -> tuple[str, Source
     return language_of(person, deps.settings.DEFAULT_LANGUAGE)
 
 
-def _ids(body: dict[str, Any]) -> tuple[str, str]:
-    """(team id, user id) of whoever is acting, from any of Slack's request shapes."""
-
-    def text(value: Any) -> str:
-        return value if isinstance(value, str) else ""
-
-    user, team, event = body.get("user"), body.get("team"), body.get("event")
-    user_id = text(body.get("user_id")) or (text(user.get("id")) if isinstance(user, dict) else "")
-    if not user_id and isinstance(event, dict):
-        user_id = text(event.get("user"))
-    team_id = text(body.get("team_id")) or (text(team.get("id")) if isinstance(team, dict) else "")
-    if not team_id and isinstance(user, dict):
-        team_id = text(user.get("team_id"))
-    return team_id, user_id
-
-
 def register(app: App, deps: Deps) -> None:
     @app.middleware
-    def in_the_persons_language(req: BoltRequest, body: dict[str, Any], next: Any) -> None:
+    def in_the_persons_language(context: BoltContext, next: Callable[[], Any]) -> Any:
         # Bolt runs middleware and then the listener in this thread; work after the ack copies
         # this context (core.background), so it writes in the same language.
-        team_id, user_id = _ids(body if isinstance(body, dict) else {})
+        team_id, user_id = actor_of(context)
         set_language(person_language(deps, team_id, user_id)[0])
-        next()
+        return next()
 
 
 def choose_language(ctx: CommandContext) -> dict[str, Any]:

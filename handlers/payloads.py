@@ -368,6 +368,19 @@ def payload_of(context: BoltContext, kind: type[P]) -> P:
     return payload
 
 
+def actor_of(context: BoltContext) -> tuple[str, str]:
+    """(team id, user id) of whoever is acting, from the typed payload; ("", "") when unknown."""
+    payload = context.get(CONTEXT_KEY)
+    if isinstance(payload, SlashCommand):
+        return payload.team_id, payload.user_id
+    if isinstance(payload, BlockActions | ViewSubmission):
+        return payload.team_id, payload.user.id
+    if isinstance(payload, EventCallback):
+        user = getattr(payload.event, "user", None)
+        return payload.team_id, user if isinstance(user, str) else ""
+    return "", ""
+
+
 def event_of(context: BoltContext, kind: type[P]) -> tuple[str, P]:
     """The team id and typed event of an Events API request."""
     callback = payload_of(context, EventCallback)

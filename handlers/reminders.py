@@ -15,7 +15,9 @@ from slack_bolt import Ack, App, BoltContext
 
 from bot.catalogue import ENVIRONMENTS, Platform
 from bot.catalogue.lookup import resolve_platform
+from bot.codat import texts as codat_texts
 from bot.deps import Deps
+from bot.governance.refusals import refusal_text as governance_refusal
 from bot.reminders import actions
 from bot.reminders import texts as t
 from bot.reminders.actions import ActionResult, Outcome
@@ -32,12 +34,15 @@ from bot.slack import texts as common
 from bot.slack.blocks import message, section
 from bot.slack.gateway import SlackCallError
 from bot.slack.mrkdwn import echo, escape
+from bot.slack.texts import status_name
 from bot.wizard.opening import open_registration
 from handlers.commands import CommandContext, Subcommand
 from handlers.errors import teller
 from handlers.payloads import BlockActions, payload_of, refuse
+from storage.audit import Surface
 
 logger = logging.getLogger("codat_register.reminders")
+BUTTON, COMMAND = Surface.button, Surface.command  # where each change below came from (the audit trail)
 
 
 def _reply(text: str) -> dict[str, Any]:
@@ -45,10 +50,8 @@ def _reply(text: str) -> dict[str, Any]:
 
 
 def refusal_text(result: ActionResult) -> str:
-    item = result.item
-    owner = f"<@{item.owner_user_id}>" if item and item.owner_user_id else t.NO_OWNER
-    creator = f"<@{item.created_by}>" if item else t.NO_OWNER
-    return t.REFUSAL.format(owner=owner, creator=creator)
+    """The policy's refusal: who can change the step(s)."""
+    return governance_refusal(result.decision) if result.decision else common.REFUSED
 
 
 # --- buttons ----------------------------------------------------------------------------------
@@ -61,13 +64,17 @@ def handle_click(deps: Deps, click: BlockActions, item_id: int) -> None:
         _open_checklist(deps, click.trigger_id or "", team_id, user_id, item_id, channel)
         return
     if action_id is ActionId.done:
-        result = actions.mark_done(deps, team_id=team_id, user_id=user_id, item_id=item_id)
+        result = actions.mark_done(deps, team_id=team_id, user_id=user_id, item_id=item_id, surface=BUTTON)
     else:
         choice = SNOOZE_CHOICES[action_id]
-        result = actions.snooze_item(deps, team_id=team_id, user_id=user_id, item_id=item_id, choice=choice)
+        result = actions.snooze_item(
+            deps, team_id=team_id, user_id=user_id, item_id=item_id, choice=choice, surface=BUTTON
+        )
     status = _status_line(result, user_id)
     if status is None:
         text = refusal_text(result) if result.outcome is Outcome.refused else t.ITEM_GONE
+        if result.outcome is Outcome.automatic:
+            text = automatic_text(result)
         _ephemeral(deps, team_id, channel, user_id, text)
         return
     if channel and ts and blocks:
@@ -83,9 +90,9 @@ def _status_line(result: ActionResult, user_id: str) -> str | None:
     if result.outcome is Outcome.snoozed and result.until and result.tz:
         return t.ITEM_SNOOZED.format(when=when_text(result.until, result.tz), user=user_id)
     if result.outcome is Outcome.already and result.item:
-        return t.ITEM_ALREADY_CLOSED.format(status=result.item.status)
+        return t.ITEM_ALREADY_CLOSED.format(status=status_name(result.item.status))
     if result.outcome is Outcome.closed and result.item:
-        return t.ITEM_REGISTRATION_CLOSED.format(status=result.item.registration_status)
+        return t.ITEM_REGISTRATION_CLOSED.format(status=status_name(result.item.registration_status))
     return None
 
 
@@ -146,7 +153,7 @@ def snooze_command(ctx: CommandContext) -> dict[str, Any]:
         return _reply(resolved.problem or t.SNOOZE_USAGE)
     platform = resolved.platform
     result = actions.snooze_platform(
-        ctx.deps, team_id=ctx.team_id, user_id=ctx.user_id, platform=platform, choice=choice
+        ctx.deps, team_id=ctx.team_id, user_id=ctx.user_id, platform=platform, choice=choice, surface=COMMAND
     )
     if result.outcome is Outcome.snoozed and result.until and result.tz:
         when = when_text(result.until, result.tz)
@@ -175,6 +182,7 @@ def done_command(ctx: CommandContext) -> dict[str, Any]:
         platform=platform,
         word=word,
         environment=environment,
+        surface=COMMAND,
     )
     if result.outcome is Outcome.done and result.item:
         item = result.item
@@ -192,7 +200,7 @@ def done_command(ctx: CommandContext) -> dict[str, Any]:
 def _problem(result: ActionResult, platform: Platform, word: str) -> str:
     item, keys = result.item, ", ".join(f"`{key}`" for key in result.options) or "—"
     texts = {
-        Outcome.refused: refusal_text(result) if item else t.REFUSAL_PLATFORM.format(platform=platform.name),
+        Outcome.refused: refusal_text(result),
         Outcome.no_registration: t.NO_REGISTRATION.format(platform=platform.name),
         Outcome.nothing_open: t.NOTHING_OPEN.format(platform=platform.name),
         Outcome.bad_when: t.SNOOZE_BAD_WHEN.format(when=echo(word)),
@@ -201,12 +209,22 @@ def _problem(result: ActionResult, platform: Platform, word: str) -> str:
         Outcome.already: t.DONE_ALREADY.format(
             title=item.title if item else escape(word),
             platform=platform.name,
-            status=item.status if item else "",
+            status=status_name(item.status) if item else "",
         ),
         Outcome.closed: t.NO_REGISTRATION.format(platform=platform.name),
         Outcome.missing: t.ITEM_GONE,
+        Outcome.automatic: automatic_text(result),
     }
     return texts.get(result.outcome, t.ITEM_GONE)
+
+
+def automatic_text(result: ActionResult) -> str:
+    """Done on "Enabled in Codat" while Codat is configured: how to have it checked instead."""
+    item = result.item
+    if item is None:
+        return t.ITEM_GONE
+    values = {"name": item.platform_name, "environment": item.environment, "platform": item.platform_id}
+    return codat_texts.DONE_AUTOMATIC.format(**values)
 
 
 def subcommands(deps: Deps) -> dict[str, Subcommand]:

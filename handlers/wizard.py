@@ -105,6 +105,7 @@ def register(app: App, deps: Deps) -> None:
                 user_id=click.user.id,
                 view=body["view"],
                 step=click.action.value or "",
+                trigger_id=click.trigger_id,
             )
 
     app.view(CallbackId.wizard.value)(on_submit)

@@ -6,6 +6,7 @@ Bolt's listener threads (one session per unit of work, check_same_thread off).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,10 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import audit_lines
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+logger = logging.getLogger(__name__)
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
@@ -37,11 +41,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # pysqlite's own transaction handling defers BEGIN until the first write; issue BEGIN
         # ourselves so a claiming transaction holds the write lock from its first statement.
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
+        engine = create_engine(url, **kwargs)
+    audit_lines.watch(engine)  # each committed audit event also becomes one log line
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -107,11 +113,14 @@ class Database:
         upgrade_schema(self.engine)
 
     def ping(self) -> bool:
+        """Whether the database answers and holds the schema (its Alembic version table), for
+        readiness; never raises (the reason is logged by type only: its text may name the host)."""
         try:
             with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+                connection.execute(text("SELECT 1 FROM alembic_version"))
             return True
-        except Exception:
+        except Exception as error:
+            logger.warning("database not ready: %s", type(error).__name__)
             return False
 
     def dispose(self) -> None:

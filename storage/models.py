@@ -180,19 +180,71 @@ class SecretRef(Base):
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class CodatCheck(Base):
+    """What Codat last said about one registration's integration, and when the daily check asks next.
+
+    One row per registration that was ever checked or became due (storage.codat_checks reads and
+    writes them all). A row is due while `next_check_at` has passed, `not_before` (Codat's
+    Retry-After) too, and no live lease holds it; `next_check_at` is None once Codat said enabled.
+    """
+
+    __tablename__ = "codat_checks"
+
+    registration_id: Mapped[str] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    platform_key: Mapped[str | None] = mapped_column(String(64))  # the Codat key last checked
+    outcome: Mapped[str | None] = mapped_column(String(24))  # bot.codat's IntegrationOutcome; None: never
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(String(200))  # a short reason, never the key
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_by: Mapped[str | None] = mapped_column(String(32))  # a user id, or the bot for the daily job
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)  # no call to Codat before this
+    # The daily job's lease, as for reminders: a job that dies leaves it to expire.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class AuditEvent(Base):
-    """Who did what, when. Details never contain a secret value."""
+    """Who did what, when, where and through which surface: append-only, hash-chained per workspace
+    (storage.audit is the one writer). Details never contain a secret value."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_team_time", "team_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_audit_events_team_time", "team_id", "created_at"),
+        # One row per place in a workspace's chain: two writers can never fork it.
+        UniqueConstraint("team_id", "sequence"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
+    sequence: Mapped[int] = mapped_column(Integer)  # 1, 2, 3 … within the workspace
     actor: Mapped[str] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(200))
+    registration_id: Mapped[str | None] = mapped_column(String(32))
+    platform: Mapped[str | None] = mapped_column(String(64))
+    environment: Mapped[str | None] = mapped_column(String(16))
+    surface: Mapped[str | None] = mapped_column(String(16))  # a storage.audit.Surface; None: not known
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64))  # row_hash of the workspace's previous row
+    row_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of this row's canonical content
+
+
+class AuditHead(Base):
+    """The end of a workspace's audit chain: the row every writer locks before appending (so two
+    writers take turns), and the anchor that shows when the last rows were deleted."""
+
+    __tablename__ = "audit_heads"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    row_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class SlackUser(Base):

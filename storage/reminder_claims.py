@@ -20,6 +20,7 @@ Nothing here talks to Slack: callers send between `claim_due` and `mark_sent`/`r
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -43,8 +44,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from core import metrics
+from storage import audit
 from storage.db import Database
-from storage.models import AuditEvent, ChecklistItem, Registration
+from storage.models import ChecklistItem, Registration
 from storage.repositories import settle_statuses
 from storage.statuses import ItemStatus, RegistrationStatus
 
@@ -203,8 +206,10 @@ def _among(column: Any, values: list[Any], dialect: str) -> ColumnElement[bool]:
 
 def claim_due(db: Database, *, now: datetime, lease: timedelta, token: str, limit: int) -> list[ClaimedItem]:
     """Lease up to `limit` due items (committed before this returns), with their registrations."""
+    started = time.monotonic()
     with db.write_session() as session:
         ids = claim_in(session, now=now, lease_until=now + lease, token=token, limit=limit)
+    metrics.claim_seconds.observe(time.monotonic() - started)
     return load_claimed(db, token, ids)
 
 
@@ -267,28 +272,39 @@ def _reassign(session: Session, moved: Sequence[Sent]) -> None:
         [{"item_id": s.item_id, "new_owner": s.reassigned_to} for s in moved],
     )
     where = {
-        item_id: (team_id, registration_id)
-        for item_id, team_id, registration_id in session.execute(
-            select(ITEMS.c.id, ITEMS.c.team_id, ITEMS.c.registration_id).where(
-                ITEMS.c.id.in_([s.item_id for s in moved])
+        row.id: row
+        for row in session.execute(
+            select(
+                ITEMS.c.id,
+                ITEMS.c.team_id,
+                ITEMS.c.registration_id,
+                REGISTRATIONS.c.platform,
+                REGISTRATIONS.c.environment,
             )
+            .join(REGISTRATIONS, REGISTRATIONS.c.id == ITEMS.c.registration_id)
+            .where(ITEMS.c.id.in_([s.item_id for s in moved]))
         )
     }
-    by_team: dict[str, set[str]] = {}
+    by_team: dict[str, list[audit.Record]] = {}
     for s in moved:
-        team_id, registration_id = where[s.item_id]
-        by_team.setdefault(team_id, set()).add(registration_id)
-        session.add(
-            AuditEvent(
-                team_id=team_id,
-                actor=SYSTEM_ACTOR,
-                action="reminder.reassigned",
-                subject=str(s.item_id),
+        item = where[s.item_id]
+        by_team.setdefault(item.team_id, []).append(
+            audit.Record(
+                SYSTEM_ACTOR,
+                "reminder.reassigned",
+                str(s.item_id),
+                registration_id=item.registration_id,
+                platform=item.platform,
+                environment=item.environment,
+                surface=audit.Surface.job,
                 details={"to": s.reassigned_to, "reason": "owner left the workspace"},
             )
         )
-    for team_id, registration_ids in sorted(by_team.items()):
-        settle_statuses(session, team_id, registration_ids, actor=SYSTEM_ACTOR)
+    for team_id, records in sorted(by_team.items()):
+        # The registrations first, then the audit chain's head (storage.audit's lock order).
+        registration_ids = {record.registration_id for record in records if record.registration_id}
+        settle_statuses(session, team_id, registration_ids, actor=SYSTEM_ACTOR, surface=audit.Surface.job)
+        audit.append(session, team_id, *records)
 
 
 def release(db: Database, token: str, ids: Iterable[int], *, next_reminder_at: datetime | None) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, Select, Table, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from storage.audit import Record, Surface, append
 from storage.db import Database
 from storage.models import AuditEvent, ChecklistItem, Registration, SecretRef, Workspace
 from storage.statuses import ItemStatus, RegistrationStatus, derive_registration_status
@@ -163,7 +164,13 @@ class Registrations:
 
     # --- writes ---------------------------------------------------------------------------------
     def mark_done(
-        self, item_id: int, *, actor: str, now: datetime, allowed: Callable[[ItemRow], bool]
+        self,
+        item_id: int,
+        *,
+        actor: str,
+        now: datetime,
+        allowed: Callable[[ItemRow], bool],
+        surface: Surface | None = None,
     ) -> Written:
         """Mark an item done if `allowed(row)` holds for the row read under lock; its reminders stop
         and its registration's status is recomputed, in the same transaction."""
@@ -181,19 +188,19 @@ class Registrations:
                     **_reminders_end(next_reminder_at=None),
                 )
             )
-            _audit(
-                session,
-                self.team_id,
-                actor,
-                "checklist.done",
-                row.item_key,
-                registration_id=row.registration_id,
+            append(session, self.team_id, _item_record(row, actor, "checklist.done", surface))
+            status = settle_statuses(
+                session, self.team_id, [row.registration_id], actor=actor, surface=surface
             )
-            status = settle_statuses(session, self.team_id, [row.registration_id], actor=actor)
             return Written(row, applied=True, registration_status=status[row.registration_id])
 
     def snooze(
-        self, until: Mapping[int, datetime], *, actor: str, allowed: Callable[[ItemRow], bool]
+        self,
+        until: Mapping[int, datetime],
+        *,
+        actor: str,
+        allowed: Callable[[ItemRow], bool],
+        surface: Surface | None = None,
     ) -> list[Written]:
         """Pause each item's reminders until its moment, where `allowed(row)` holds under lock; one
         result per item asked for (row None: no such item in this workspace)."""
@@ -210,19 +217,23 @@ class Registrations:
                     .where(_ITEMS.c.id == item_id, _ITEMS.c.team_id == self.team_id)
                     .values(snoozed_until=moment, **_reminders_end(next_reminder_at=moment))
                 )
-                _audit(
-                    session, self.team_id, actor, "reminder.snoozed", row.item_key, until=moment.isoformat()
-                )
+                details = {"until": moment.isoformat()}
+                append(session, self.team_id, _item_record(row, actor, "reminder.snoozed", surface, details))
                 results.append(Written(row, applied=True))
             changed = {result.row.registration_id for result in results if result.applied and result.row}
-            statuses = settle_statuses(session, self.team_id, changed, actor=actor)
+            statuses = settle_statuses(session, self.team_id, changed, actor=actor, surface=surface)
             return [
                 Written(r.row, True, statuses[r.row.registration_id]) if r.applied and r.row else r
                 for r in results
             ]
 
     def cancel(
-        self, registration_id: str, *, actor: str, allowed: Callable[[RegistrationRow], bool]
+        self,
+        registration_id: str,
+        *,
+        actor: str,
+        allowed: Callable[[RegistrationRow], bool],
+        surface: Surface | None = None,
     ) -> tuple[RegistrationRow | None, bool]:
         """Cancel a registration if `allowed(row)` holds for the row read under lock: its open items'
         reminders stop (nothing is deleted). Returns the row as read and whether it was cancelled."""
@@ -254,16 +265,30 @@ class Registrations:
                 )
                 .values(**_reminders_end(next_reminder_at=None))
             )
-            where = {"platform": row.platform, "environment": row.environment}
-            _audit(session, self.team_id, actor, "registration.cancelled", registration_id, **where)
+            cancelled = Record(
+                actor,
+                "registration.cancelled",
+                registration_id,
+                registration_id=registration_id,
+                platform=row.platform,
+                environment=row.environment,
+                surface=surface,
+            )
+            append(session, self.team_id, cancelled)
             return row, True
 
 
 def settle_statuses(
-    session: Session, team_id: str, registration_ids: Iterable[str], *, actor: str
+    session: Session,
+    team_id: str,
+    registration_ids: Iterable[str],
+    *,
+    actor: str,
+    surface: Surface | None = None,
 ) -> dict[str, RegistrationStatus]:
     """Recompute each registration's status from its items through `derive_registration_status()`,
-    in the caller's transaction, right after it changed an item; returns the statuses.
+    in the caller's transaction, right after it changed an item; returns the statuses (a change is
+    audited as coming through `surface`, the change's own).
 
     The registration row is written even when its status stays: its `updated_at` moves, so the
     wizard's save (guarded by it) notices any change to an item since it read them.
@@ -311,9 +336,8 @@ def settle_statuses(
                 if status is RegistrationStatus.completed
                 else "registration.reopened"
             )
-            _audit(
-                session, team_id, actor, action, registration_id, platform=platform, environment=environment
-            )
+            where = {"registration_id": registration_id, "platform": platform, "environment": environment}
+            append(session, team_id, Record(actor, action, registration_id, **where, surface=surface))
         result[registration_id] = status
     return result
 
@@ -400,9 +424,20 @@ def _registration_rows(session: Session, team_id: str, query: Select[Any]) -> li
     ]
 
 
-def _audit(session: Session, team_id: str, actor: str, action: str, subject: str, **details: Any) -> None:
-    """Record who did what. Callers pass ids and names only, never a credential value."""
-    session.add(AuditEvent(team_id=team_id, actor=actor, action=action, subject=subject, details=details))
+def _item_record(
+    row: ItemRow, actor: str, action: str, surface: Surface | None, details: Mapping[str, Any] | None = None
+) -> Record:
+    """The audit record of a change to one checklist item (its key is the subject)."""
+    return Record(
+        actor,
+        action,
+        row.item_key,
+        registration_id=row.registration_id,
+        platform=row.platform,
+        environment=row.environment,
+        surface=surface,
+        details=details or {},
+    )
 
 
 class TeamScope:
@@ -486,16 +521,36 @@ class TeamScope:
         ).all()
 
     # --- audit --------------------------------------------------------------
-    def audit(self, actor: str, action: str, subject: str, **details: Any) -> None:
-        """Record who did what. Callers pass ids and names only, never a credential value."""
-        _audit(self.session, self.team_id, actor, action, subject, **details)
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        subject: str,
+        *,
+        registration_id: str | None = None,
+        platform: str | None = None,
+        environment: str | None = None,
+        surface: Surface | None = None,
+        **details: Any,
+    ) -> None:
+        """Append to the workspace's audit chain (storage.audit) in this session's transaction.
+        Callers pass ids and names only, never a credential value."""
+        record = Record(
+            actor,
+            action,
+            subject,
+            registration_id=registration_id,
+            platform=platform,
+            environment=environment,
+            surface=surface,
+            details=details,
+        )
+        append(self.session, self.team_id, record)
 
     def audit_events(self) -> Sequence[AuditEvent]:
-        """The workspace's audit trail, oldest first."""
+        """The workspace's audit trail, in chain order (oldest first)."""
         return self.session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.team_id == self.team_id)
-            .order_by(AuditEvent.created_at, AuditEvent.id)
+            select(AuditEvent).where(AuditEvent.team_id == self.team_id).order_by(AuditEvent.sequence)
         ).all()
 
 

@@ -51,14 +51,15 @@ class SlackUsers:
             row = _row(session, team_id, user_id)
             return None if row is None else _facts(row)
 
-    def save(self, team_id: str, facts: UserFacts, refreshed_at: datetime) -> None:
-        """Insert or refresh the facts; the person's language choice is kept."""
+    def save(self, team_id: str, facts: UserFacts, refreshed_at: datetime) -> str | None:
+        """Insert or refresh the facts; the person's language choice is kept and returned."""
         with self.db.write_session() as session:
             row = self._row_for_write(session, team_id, facts.user_id)
             for name in _FACTS:
                 setattr(row, name, getattr(facts, name))
             row.names = list(facts.names)
             row.refreshed_at = refreshed_at
+            return row.language
 
     def set_language(self, team_id: str, user_id: str, language: str | None) -> None:
         """Store the person's language choice (None: follow their Slack locale)."""

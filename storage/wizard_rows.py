@@ -19,11 +19,12 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
+from storage.audit import Record, Surface, append
 from storage.db import Database
-from storage.models import AuditEvent, ChecklistItem, Registration, SecretRef, utcnow
+from storage.models import ChecklistItem, Registration, SecretRef, utcnow
 from storage.repositories import TeamScope
 from storage.statuses import ItemStatus, RegistrationStatus
 
@@ -42,6 +43,7 @@ class WizardRegistration:
     status: RegistrationStatus
     answers: Mapping[str, Any]
     updated_at: datetime
+    created_by: str  # who started it (the policy's creator)
 
 
 @dataclass(frozen=True)
@@ -126,8 +128,8 @@ class _Changed(Exception):
 
 # --- statements ------------------------------------------------------------------------------------
 
-_REGISTRATIONS, _ITEMS, _REFS, _AUDIT = (
-    cast(Table, model.__table__) for model in (Registration, ChecklistItem, SecretRef, AuditEvent)
+_REGISTRATIONS, _ITEMS, _REFS = (
+    cast(Table, model.__table__) for model in (Registration, ChecklistItem, SecretRef)
 )
 _ITEM_FIELDS = ("status", "owner_user_id", "due_date", "next_reminder_at", "completed_by", "completed_at")
 # Only the columns the wizard uses: result processing is most of a small query's cost.
@@ -140,6 +142,7 @@ _REGISTRATION_COLUMNS = (
     "status",
     "answers",
     "updated_at",
+    "created_by",
 )
 _REF_COLUMNS = ("field", "fingerprint", "resource_name", "version", "backend")
 
@@ -184,7 +187,6 @@ _UPDATE_REGISTRATION = (
     )
     .values({name: bindparam(f"b_{name}") for name in ("step", "status", "answers", "updated_at")})
 )
-_INSERT_AUDIT = insert(_AUDIT)
 _OTHER_IN_PROGRESS = select(_REGISTRATIONS.c.id).where(
     *(_REGISTRATIONS.c[name] == bindparam(name) for name in ("team_id", "platform", "environment")),
     _REGISTRATIONS.c.id != bindparam("id"),
@@ -224,6 +226,11 @@ def _read(
 
 def _where(registration: WizardRegistration | Registration) -> dict[str, str]:
     return {"platform": registration.platform, "environment": registration.environment}
+
+
+def _about(registration: WizardRegistration | Registration, surface: Surface) -> dict[str, Any]:
+    """The audit columns of an event about `registration`, through `surface`."""
+    return {"registration_id": registration.id, **_where(registration), "surface": surface}
 
 
 # --- SQLite's one writer ---------------------------------------------------------------------------
@@ -281,7 +288,14 @@ class WizardRows:
             return None if registration is None else registration.step
 
     def save_step(
-        self, team_id: str, registration_id: str, actor: str, plan: Plan, *, read: WizardRead | None = None
+        self,
+        team_id: str,
+        registration_id: str,
+        actor: str,
+        plan: Plan,
+        *,
+        read: WizardRead | None = None,
+        surface: Surface = Surface.modal,
     ) -> WizardRead | None:
         """One transaction: the items and registration `plan` decides from the rows, and its audit
         events. Returns the rows as saved; None when the registration is gone or `plan` saves nothing.
@@ -298,16 +312,20 @@ class WizardRows:
                     if rows is None:
                         return None
                     write = plan(rows, partial(_another_in_progress, connection, rows.registration))
-                    return None if write is None else _apply(connection, team_id, actor, rows, write)
+                    if write is None:
+                        return None
+                    return _apply(connection, team_id, actor, rows, write, surface)
             except _Changed:
                 if attempt:
                     raise StaleRows(registration_id) from None
         return None
 
-    def resume_or_create(self, team_id: str, new: NewRegistration) -> str:
+    def resume_or_create(
+        self, team_id: str, new: NewRegistration, *, surface: Surface = Surface.modal
+    ) -> str:
         """The workspace's registration of this platform and environment: the one in progress, else
         the latest completed one, else `new` with its checklist (a concurrent creation is resumed).
-        Audited as registration.created or wizard.resumed, by `new.created_by`."""
+        Audited as registration.created or wizard.resumed, by `new.created_by`, through `surface`."""
         with _one_writer(self.db), self.db.write_session() as session:
             scope = TeamScope(session, team_id)
             completed = [
@@ -329,12 +347,11 @@ class WizardRows:
                     if existing is None:
                         raise
                 else:
-                    scope.audit(
-                        new.created_by, "registration.created", registration.id, **_where(registration)
-                    )
+                    about = _about(registration, surface)
+                    scope.audit(new.created_by, "registration.created", registration.id, **about)
                     return registration.id
-            details = {**_where(existing), "step": existing.step}
-            scope.audit(new.created_by, "wizard.resumed", existing.id, **details)
+            about = _about(existing, surface)
+            scope.audit(new.created_by, "wizard.resumed", existing.id, **about, step=existing.step)
             return existing.id
 
     def note(
@@ -346,6 +363,7 @@ class WizardRows:
         *,
         answers: Mapping[str, Mapping[str, Any]] | None = None,
         details: Mapping[str, Any] | None = None,
+        surface: Surface = Surface.modal,
     ) -> None:
         """An audit event outside a step's save, optionally merging `answers` (by step) into the
         registration's answers with it. Nothing happens for a registration gone from this workspace."""
@@ -359,11 +377,11 @@ class WizardRows:
                 for step, values in answers.items():
                     merged[step] = {**merged.get(step, {}), **values}
                 registration.answers = merged
-            scope.audit(actor, action, registration.id, **_where(registration), **(details or {}))
+            scope.audit(actor, action, registration.id, **_about(registration, surface), **(details or {}))
 
 
 def _apply(
-    connection: Connection, team_id: str, actor: str, rows: WizardRead, write: StepWrite
+    connection: Connection, team_id: str, actor: str, rows: WizardRead, write: StepWrite, surface: Surface
 ) -> WizardRead:
     """Write `write` over `rows` and return the rows as saved; _Changed when a guard fails."""
     now, registration = utcnow(), rows.registration
@@ -385,13 +403,12 @@ def _apply(
     guard = {"b_id": registration.id, "b_team_id": team_id, "b_seen": registration.updated_at}
     if connection.execute(_UPDATE_REGISTRATION, {**guard, **values, "b_updated_at": now}).rowcount != 1:
         raise _Changed
-    if write.events:
-        audit = {"team_id": team_id, "actor": actor, "subject": registration.id}
-        where = _where(registration)
-        connection.execute(
-            _INSERT_AUDIT,
-            [{**audit, "action": e.action, "details": {**where, **e.details}} for e in write.events],
-        )
+    about = _about(registration, surface)
+    append(
+        connection,
+        team_id,
+        *(Record(actor, e.action, registration.id, **about, details=e.details) for e in write.events),
+    )
     changed = {item.id: replace(item, updated_at=now) for item in write.items}
     return WizardRead(
         replace(registration, step=write.step, status=write.status, answers=write.answers, updated_at=now),

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from bot.deps import Deps
 from core.clock import Clock
 from core.logs import configure_logging
 from core.settings import Settings, load_settings
+from simulators.codat import CodatStandIn
 from simulators.secret_manager import Emulator
 from simulators.slack.events_client import SlackEventsClient
 from simulators.slack.web_api import SlackWebApi
@@ -26,6 +28,7 @@ from storage.db import Database
 from tests.support.database import fresh_database_url, truncate_all
 from tests.support.wsgi_server import WsgiThread
 
+CODAT_API_KEY = "codat-test-key-5b7e21"
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"
 TEAM_ID = "T0001"
@@ -87,6 +90,20 @@ def secret_manager(_emulator: Emulator) -> Iterator[Emulator]:
 
 
 @pytest.fixture
+def codat() -> Iterator[CodatStandIn]:
+    """The Codat API stand-in on 127.0.0.1, accepting CODAT_API_KEY (every integration off but
+    Codat's own sandbox). Point a bot at it with `with_codat(settings, codat.url)`."""
+    with CodatStandIn(api_key=CODAT_API_KEY) as standin:
+        yield standin
+    assert standin.errors == []
+
+
+def with_codat(settings: Settings, url: str, api_key: str = CODAT_API_KEY) -> Settings:
+    """`settings` with CODAT_API_URL and CODAT_API_KEY set (the bot then asks that Codat)."""
+    return settings.model_copy(update={"CODAT_API_URL": url, "CODAT_API_KEY": SecretStr(api_key)})
+
+
+@pytest.fixture
 def log_output() -> Iterator[io.StringIO]:
     """Everything the app logs, through the same redacting handler production uses."""
     stream = io.StringIO()
@@ -114,6 +131,7 @@ def settings(tmp_path: Path, slack_api: SlackWebApi, secret_manager: Emulator, d
         SECRET_MANAGER_ENDPOINT=secret_manager.address,
         DATA_DIR=tmp_path / "data",
         FINGERPRINT_KEY="test-fingerprint-key",
+        CODAT_API_KEY=None,  # never a developer's own key from the environment: nothing goes to Codat
         RUN_SCHEDULER=False,
         LOG_LEVEL="DEBUG",
     )
@@ -144,7 +162,7 @@ def bot(
 
     deps = build_deps(settings, clock=clock, db=db)
     app = build_app(deps)
-    server = WsgiThread(make_wsgi_app(app, db)).start()
+    server = WsgiThread(make_wsgi_app(app, deps)).start()
     running = RunningBot(
         deps,
         server,

@@ -27,18 +27,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> dict[str, object]:
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> dict[str, object]:
+    """The first 200 answer of GET /readyz (the database answers, the vault is configured)."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"app.py exited early with {process.returncode}")
         try:
-            with opener.open(url + "/healthz", timeout=2) as response:
+            with opener.open(url + "/readyz", timeout=2) as response:
                 return json.loads(response.read())
-        except OSError:
+        except OSError:  # not listening yet, or 503 (HTTPError is an OSError)
             time.sleep(0.2)
-    raise AssertionError("app.py did not become healthy in time")
+    raise AssertionError("app.py did not become ready in time")
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def test_app_serves_signed_commands_over_http_and_never_prints_the_token(
     served_app: tuple[str, subprocess.Popen[bytes]],
 ) -> None:
     url, process = served_app
-    assert wait_healthy(url, process) == {"ok": True, "database": "up"}
+    assert wait_ready(url, process) == {"ok": True, "database": "up", "vault": "configured"}
     events = SlackEventsClient(url + "/slack/events", SIGNING_SECRET)
     response = events.command("help", user_id="U0ALICE")
     assert response.status == 200

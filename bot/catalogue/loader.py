@@ -27,6 +27,8 @@ from bot.catalogue.models import (
     check_unique,
     normalize,
 )
+from bot.catalogue.translations import Translated, load_translations, translate, translation_files
+from core.i18n import current_language
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,20 @@ class Catalogue:
                 index[token] = platform
             self._spellings[platform.id] = tuple(dict.fromkeys(normalize(raw) for _, raw in spellings))
         self._display = {token: owner.name for token, (owner, _) in owners.items()}
+        self._variants: dict[str, dict[str, Platform]] = {}
+        self.missing: dict[str, list[str]] = {}  # language -> English facts without a translation
+
+    # --- languages: every answer below is in the current language (core.i18n) -----------------------
+    def add_language(self, language: str, translated: dict[str, Translated]) -> None:
+        """Platforms in another language (ids, keys and names as in English)."""
+        self._variants[language] = {platform_id: t.platform for platform_id, t in translated.items()}
+        self.missing[language] = [path for t in translated.values() for path in t.missing]
+
+    def _here(self, platform: Platform) -> Platform:
+        return self._variants.get(current_language(), {}).get(platform.id, platform)
 
     def __iter__(self) -> Iterator[Platform]:
-        return iter(self.platforms)
+        return iter([self._here(p) for p in self.platforms])
 
     def __len__(self) -> int:
         return len(self.platforms)
@@ -102,7 +115,7 @@ class Catalogue:
     def get(self, platform_id: str) -> Platform:
         """The platform with this id; KeyError if there is none."""
         try:
-            return self._by_id[platform_id]
+            return self._here(self._by_id[platform_id])
         except KeyError:
             raise KeyError(f"no platform with id {platform_id!r}") from None
 
@@ -110,7 +123,7 @@ class Catalogue:
         """Platforms grouped by category: every category, in Category order, platforms in file order."""
         groups: dict[Category, list[Platform]] = {category: [] for category in Category}
         for platform in self.platforms:
-            groups[platform.category].append(platform)
+            groups[platform.category].append(self._here(platform))
         return groups
 
     def find(self, query: str) -> Lookup:
@@ -121,6 +134,14 @@ class Catalogue:
         an id, name or alias. Several prefix matches give an ambiguous Lookup; no match at all
         gives up to 3 suggestions of close spellings.
         """
+        found = self._find(query)
+        return Lookup(
+            self._here(found.platform) if found.platform else None,
+            tuple(self._here(p) for p in found.candidates),
+            found.suggestions,
+        )
+
+    def _find(self, query: str) -> Lookup:
         token = normalize(query)
         if not token:
             return Lookup(None)
@@ -169,9 +190,16 @@ def _load(path: Path) -> Catalogue:
         raise CatalogueError(f"{path}: no [[platforms]] tables")
     platforms = [_parse_platform(path, number, raw) for number, raw in enumerate(raw_platforms, start=1)]
     try:
-        return Catalogue(platforms)
+        catalogue = Catalogue(platforms)
     except CatalogueError as err:
         raise CatalogueError(f"{path}: {err}") from None
+    for language, translation_path in translation_files(path).items():
+        raw = load_translations(translation_path)
+        unknown = sorted(set(raw) - {p.id for p in platforms})
+        if unknown:
+            raise CatalogueError(f"{translation_path.name}: no English platform with id {unknown}")
+        catalogue.add_language(language, {p.id: translate(p, raw.get(p.id)) for p in platforms})
+    return catalogue
 
 
 def _parse_platform(path: Path, number: int, raw: dict[str, Any]) -> Platform:

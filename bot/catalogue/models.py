@@ -19,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from core.i18n import N_, gettext
+
 DEFAULT_PATH = Path(__file__).with_name("catalogue.toml")
 UNKNOWN = "unknown"
 # The environments a registration can target (storage's `registrations.environment`).
@@ -48,7 +50,15 @@ class Category(StrEnum):
 
     @property
     def title(self) -> str:  # type: ignore[override]  # display name, e.g. "Bank feeds"
-        return self.value.replace("-", " ").capitalize()
+        return gettext(_CATEGORY_TITLES[self.value])
+
+
+_CATEGORY_TITLES = {
+    "accounting": N_("Accounting"),
+    "banking": N_("Banking"),
+    "bank-feeds": N_("Bank feeds"),
+    "commerce": N_("Commerce"),
+}
 
 
 class HurdleKind(StrEnum):
@@ -266,6 +276,14 @@ class Platform(BaseModel):
         if self.sandbox_platform_key:
             keys.append(self.sandbox_platform_key)
         return tuple(keys)
+
+    def codat_key_for(self, environment: str) -> str | None:
+        """The Codat platform key a registration in `environment` is checked under: the sandbox key
+        for a sandbox registration when the catalogue has one, else the production key; None when
+        Codat's key is unknown."""
+        if environment == "sandbox" and self.sandbox_platform_key:
+            return self.sandbox_platform_key
+        return self.platform_key if self.platform_key != UNKNOWN else None
 
     @property
     def portal_link(self) -> str | None:

@@ -41,8 +41,16 @@ _TEXTS = {
             N_("mark an item done (e.g. `done xero vault_approved`)"),
         ),
         (
+            N_("/codat-register verify <platform> [sandbox|production]"),
+            N_("ask Codat now whether the integration is enabled; I also check once a day"),
+        ),
+        (
             N_("/codat-register cancel <platform> [sandbox|production]"),
             N_("cancel a registration you started: its reminders stop, nothing is deleted"),
+        ),
+        (
+            N_("/codat-register audit [platform] [since YYYY-MM-DD]"),
+            N_("admins: what happened, and the whole audit trail as a CSV file in a DM"),
         ),
         (
             N_("/codat-register help"),
@@ -74,6 +82,7 @@ _TEXTS = {
     "INFO_KEY": N_("Codat key `{key}`"),
     "UNKNOWN": N_("unknown"),
     "SECRET_MARK": N_("secret"),
+    "INFO_CODAT_FIELD": N_(" → Codat field “{field}”"),
 }
 
 __getattr__ = translated_texts(_TEXTS)

@@ -52,7 +52,7 @@ def info_message(platform: Platform) -> dict[str, Any]:
         fields = "\n".join(
             f"• {field.label}"
             + (f" _({t.SECRET_MARK})_" if field.secret else "")
-            + (f" → Codat field “{field.codat_field}”" if field.codat_field else "")
+            + (t.INFO_CODAT_FIELD.format(field=field.codat_field) if field.codat_field else "")
             for field in platform.credential_fields
         )
         blocks.append(section(f"{t.INFO_FIELDS}\n{fields}"))

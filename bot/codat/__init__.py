@@ -1,4 +1,5 @@
-"""Codat's API, as far as the bot needs it: is an integration enabled? Imports nothing from the bot."""
+"""Codat: is an integration enabled? The API client (`client`, which imports nothing from the bot),
+and the verification that ticks "Enabled in Codat" (`verification`, `scheduler`, `views`, `texts`)."""
 
 from bot.codat.client import (
     DEFAULT_TIMEOUT_SECONDS,

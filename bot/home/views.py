@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.home import texts as t
 from bot.registrations.progress import Progress
 from bot.registrations.views import status_line
-from bot.slack.blocks import context, divider, header, message, section
+from bot.slack.blocks import Block, context, divider, header, message, section
+from core.i18n import format_day
 from storage.statuses import ItemStatus, RegistrationStatus
 
 MAX_LINES = 40
 
 
-def home_view(progresses: list[Progress], user_id: str, vault_location: str) -> dict[str, Any]:
+def home_view(
+    progresses: list[Progress], user_id: str, vault_location: str, *, activity: Sequence[Block] = ()
+) -> dict[str, Any]:
+    """The tab; `activity` (the recent audit events, bot.audit.views) is shown to admins only."""
     mine = [
         t.ITEM_LINE.format(
             title=item.title,
             platform=progress.platform.name,
             environment=progress.environment,
-            due=t.ITEM_DUE.format(date=item.due_date.isoformat()) if item.due_date else "",
+            due=t.ITEM_DUE.format(date=format_day(item.due_date)) if item.due_date else "",
         )
         for progress in progresses
         if progress.status == RegistrationStatus.in_progress
@@ -36,6 +41,8 @@ def home_view(progresses: list[Progress], user_id: str, vault_location: str) -> 
         section(t.REGISTRATIONS + "\n" + ("\n".join(registrations[:MAX_LINES]) or t.NO_REGISTRATIONS)),
         context(t.VAULT.format(location=vault_location)),
     ]
+    if activity:
+        blocks += [divider(), *activity]
     return {"type": "home", "blocks": blocks}
 
 

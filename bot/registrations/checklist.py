@@ -3,7 +3,9 @@
 The base items follow Codat's "Get platform credentials" page
 (https://docs.codat.io/enterprise/tech-implementation/managing-platform-credentials): three
 prerequisites, then four steps. Platform-specific items come from the catalogue's
-`extra_checklist`. Registrations store item keys, so keys are stable; titles and help may change.
+`extra_checklist`. The last item, "Enabled in Codat", is there for every platform whose Codat key
+is known: it ticks itself when Codat's API says the integration is enabled (bot.codat), never from
+a checkbox. Registrations store item keys, so keys are stable; titles and help may change.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.catalogue import ENVIRONMENTS, UNKNOWN, ExtraItem, Platform
+from bot.codat import texts as codat_texts
+from bot.registrations import texts as t
+from core.i18n import N_, format_list, gettext
 
 # Extras without an explicit `order` come after the base items of their phase, in file order.
 _EXTRA_ORDER_START = 1000
@@ -26,7 +31,14 @@ class Phase(StrEnum):
 
     @property
     def title(self) -> str:  # type: ignore[override]  # display name, e.g. "Prerequisites"
-        return self.value.capitalize()
+        return gettext(_PHASE_TITLES[self.value])
+
+
+_PHASE_TITLES = {
+    "prerequisites": N_("Prerequisites"),
+    "registration": N_("Registration"),
+    "credentials": N_("Credentials"),
+}
 
 
 _PHASE_ORDER = {phase: position for position, phase in enumerate(Phase)}
@@ -46,9 +58,9 @@ class ItemDefinition:
 BASE_ITEMS: tuple[ItemDefinition, ...] = (
     ItemDefinition(
         key="existing_agreements",
-        title="Find existing agreements",
+        title=N_("Find existing agreements"),
         phase=Phase.prerequisites,
-        help=(
+        help=N_(
             "Look for relationships you already have, such as Open Banking agreements or earlier direct "
             "integrations. Existing accounts are often registered to a generic team mailbox."
         ),
@@ -56,9 +68,9 @@ BASE_ITEMS: tuple[ItemDefinition, ...] = (
     ),
     ItemDefinition(
         key="contact_owner",
-        title="Contact the relationship owner",
+        title=N_("Contact the relationship owner"),
         phase=Phase.prerequisites,
-        help=(
+        help=N_(
             "Ask the relationship owner or system admin what the agreement covers, how the data may be "
             "used and how to reach the API keys."
         ),
@@ -66,9 +78,9 @@ BASE_ITEMS: tuple[ItemDefinition, ...] = (
     ),
     ItemDefinition(
         key="vault_approved",
-        title="Get a vault approved",
+        title=N_("Get a vault approved"),
         phase=Phase.prerequisites,
-        help=(
+        help=N_(
             "Ask data governance to approve a vault for highly confidential credentials. "
             "Until then, the Codat Portal can serve as an interim secure store."
         ),
@@ -76,9 +88,9 @@ BASE_ITEMS: tuple[ItemDefinition, ...] = (
     ),
     ItemDefinition(
         key="review_requirements",
-        title="Review the platform's requirements",
+        title=N_("Review the platform's requirements"),
         phase=Phase.registration,
-        help=(
+        help=N_(
             "Read the platform's registration and partnership requirements (complexity, partner "
             "programme, connection limits) in Codat's integration overview tables."
         ),
@@ -86,9 +98,9 @@ BASE_ITEMS: tuple[ItemDefinition, ...] = (
     ),
     ItemDefinition(
         key="engage_specialist",
-        title="Engage your Codat implementation specialist",
+        title=N_("Engage your Codat implementation specialist"),
         phase=Phase.registration,
-        help=(
+        help=N_(
             "Work with your Codat implementation specialist on any commercial relationship "
             "the platform needs."
         ),
@@ -96,9 +108,9 @@ BASE_ITEMS: tuple[ItemDefinition, ...] = (
     ),
     ItemDefinition(
         key="register_generic_mailbox",
-        title="Register with a generic mailbox",
+        title=N_("Register with a generic mailbox"),
         phase=Phase.registration,
-        help=(
+        help=N_(
             "Register with the platform using a generic mailbox (e.g. system-admins@yourorg.com), so access "
             "is shared and controlled. Some platforms, e.g. QuickBooks, require it."
         ),
@@ -106,9 +118,9 @@ BASE_ITEMS: tuple[ItemDefinition, ...] = (
     ),
     ItemDefinition(
         key="retrieve_credentials",
-        title="Retrieve the credentials",
+        title=N_("Retrieve the credentials"),
         phase=Phase.credentials,
-        help=(
+        help=N_(
             "Get the client ID and secret, or equivalent, from the platform's developer portal. "
             "Use sandbox companies for testing where the platform offers them."
         ),
@@ -117,6 +129,11 @@ BASE_ITEMS: tuple[ItemDefinition, ...] = (
 )
 BASE_KEYS: tuple[str, ...] = tuple(item.key for item in BASE_ITEMS)
 _BASE_BY_KEY = {item.key: item for item in BASE_ITEMS}
+
+# The last item of every checklist whose platform has a known Codat key: ticked by the bot when
+# Codat says the integration is enabled (bot.codat.verification), not by a person's checkbox.
+ENABLED_IN_CODAT = "enabled_in_codat"
+_LAST_ORDER = 1_000_000  # after every base item and extra of the credentials phase
 
 
 def checklist_for(platform: Platform, environment: str) -> list[ItemDefinition]:
@@ -139,10 +156,12 @@ def checklist_for(platform: Platform, environment: str) -> list[ItemDefinition]:
         raise ValueError(f"unknown environment {environment!r}; expected one of {ENVIRONMENTS}")
     items = [item for base in BASE_ITEMS if (item := _adapt(base, platform, environment)) is not None]
     for index, extra in enumerate(platform.extra_checklist):
-        if extra.key in _BASE_BY_KEY:
+        if extra.key in _BASE_BY_KEY or extra.key == ENABLED_IN_CODAT:
             raise ValueError(f"{platform.id}: extra item {extra.key!r} reuses a base item key")
         if extra.applies_to(environment):
             items.append(_from_extra(extra, index))
+    if platform.codat_key_for(environment) is not None:
+        items.append(_enabled_in_codat(platform))
     # sorted() is stable: on equal order, base items stay ahead of extras.
     return sorted(items, key=lambda item: (_PHASE_ORDER[item.phase], item.order))
 
@@ -156,6 +175,8 @@ def item_title(key: str, platform: Platform) -> str:
     """
     if key in _BASE_BY_KEY:
         return _base_title(_BASE_BY_KEY[key], platform)
+    if key == ENABLED_IN_CODAT:
+        return codat_texts.ITEM_TITLE
     for extra in platform.extra_checklist:
         if extra.key == key:
             return extra.title
@@ -165,35 +186,26 @@ def item_title(key: str, platform: Platform) -> str:
 def _base_title(base: ItemDefinition, platform: Platform) -> str:
     if base.key == "retrieve_credentials" and not platform.credentials_required:
         if not platform.credentials_known:
-            return "Find out which credentials are needed"
-        return "Confirm no credentials are needed"
-    return base.title
+            return t.CHECKLIST_FIND_OUT_CREDENTIALS
+        return t.CHECKLIST_CONFIRM_NO_CREDENTIALS
+    return gettext(base.title)
 
 
 def _adapt(base: ItemDefinition, platform: Platform, environment: str) -> ItemDefinition | None:
     name = platform.name
-    help_text = base.help
+    help_text = gettext(base.help)
     if base.key == "existing_agreements":
-        help_text = (
-            f"Look for relationships you already have with {name}, such as Open Banking agreements or "
-            "earlier direct integrations. Existing accounts are often registered to a generic team mailbox."
-        )
+        help_text = t.CHECKLIST_AGREEMENTS_HELP.format(name=name)
     elif base.key == "review_requirements":
-        help_text = (
-            f"Read {name}'s registration and partnership requirements (complexity, partner programme, "
-            "connection limits) in Codat's integration overview tables."
-        )
+        help_text = t.CHECKLIST_REQUIREMENTS_HELP.format(name=name)
     elif base.key == "register_generic_mailbox":
         if platform.developer_registration is False:
             return None
-        help_text = (
-            f"Register with {name} using a generic mailbox (e.g. system-admins@yourorg.com), "
-            "not a personal one, so access is shared and controlled."
-        )
+        help_text = t.CHECKLIST_MAILBOX_HELP.format(name=name)
         if platform.requires_generic_mailbox:
-            help_text += f" {name} requires it."
+            help_text += " " + t.CHECKLIST_MAILBOX_REQUIRED.format(name=name)
         elif platform.developer_registration == UNKNOWN:
-            help_text += " Codat's docs don't say whether a registration is needed: mark n/a if not."
+            help_text += " " + t.CHECKLIST_MAILBOX_UNKNOWN
     elif base.key == "retrieve_credentials":
         help_text = _credentials_help(platform, environment)
     return ItemDefinition(
@@ -209,15 +221,27 @@ def _credentials_help(platform: Platform, environment: str) -> str:
     if not platform.credentials_required:
         return platform.no_credentials_reason or ""
     labels = [field.label for field in platform.required_fields]
-    listed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-    text = f"Get the {listed} from {platform.name}."
+    listed = format_list(labels)
+    text = t.CHECKLIST_CREDENTIALS_HELP.format(fields=listed, name=platform.name)
     if environment == "sandbox":
-        text += (
-            f" Test option: {platform.sandbox}"
+        text += " " + (
+            t.CHECKLIST_TEST_OPTION.format(text=platform.sandbox)
             if platform.has_sandbox
-            else " Use sandbox companies for testing where the platform offers them."
+            else t.CHECKLIST_USE_SANDBOX
         )
     return text
+
+
+def _enabled_in_codat(platform: Platform) -> ItemDefinition:
+    credentials = platform.credentials_required
+    template = codat_texts.ITEM_HELP if credentials else codat_texts.ITEM_HELP_NO_CREDENTIALS
+    return ItemDefinition(
+        key=ENABLED_IN_CODAT,
+        title=codat_texts.ITEM_TITLE,
+        phase=Phase.credentials,
+        help=template.format(path=platform.portal_path, platform=platform.id),
+        order=_LAST_ORDER,
+    )
 
 
 def _from_extra(extra: ExtraItem, index: int) -> ItemDefinition:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.catalogue import Catalogue, Platform
-from bot.registrations.checklist import item_title
+from bot.registrations.checklist import ENABLED_IN_CODAT, item_title
+from storage import codat_checks
+from storage.codat_checks import CheckState
 from storage.db import Database
 from storage.repositories import Registrations
 from storage.statuses import ItemStatus, RegistrationStatus
@@ -30,6 +32,11 @@ class Progress:
     created_by: str
     items: tuple[ItemProgress, ...]
     stored_fields: tuple[str, ...]
+    codat: CheckState | None = None  # Codat's last answer about it (storage.codat_checks)
+
+    @property
+    def has_codat_item(self) -> bool:
+        return any(item.key == ENABLED_IN_CODAT for item in self.items)
 
     @property
     def done(self) -> int:
@@ -49,7 +56,9 @@ def workspace_progress(
 ) -> list[Progress]:
     """This workspace's registrations (optionally one platform's), oldest first, cancelled ones too."""
     result = []
-    for registration in Registrations(db, team_id).overview(platform_id):
+    registrations = Registrations(db, team_id).overview(platform_id)
+    checks = codat_checks.states(db, team_id, [registration.id for registration in registrations])
+    for registration in registrations:
         try:
             platform = catalogue.get(registration.platform)
         except KeyError:  # a platform removed from the catalogue: skip rather than fail
@@ -73,6 +82,7 @@ def workspace_progress(
                 created_by=registration.created_by,
                 items=items,
                 stored_fields=registration.stored_fields,
+                codat=checks.get(registration.id),
             )
         )
     return result

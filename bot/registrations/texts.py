@@ -32,10 +32,6 @@ _TEXTS = {
         "was deleted — `/codat-register status {platform}` still shows it, and `/codat-register "
         "start {platform} {environment}` begins a new one."
     ),
-    "CANCEL_REFUSED": N_(
-        "Sorry — only the person who started the *{name}* · {environment} registration can cancel "
-        "it: ask the creator, <@{creator}>."
-    ),
     "CANCEL_NONE": N_(
         "There is no {name} registration in progress to cancel. `/codat-register status {platform}` "
         "shows its registrations."
@@ -44,6 +40,28 @@ _TEXTS = {
         "{name} has a registration in progress in both sandbox and production: add `sandbox` or "
         "`production`, e.g. `/codat-register cancel {platform} sandbox`."
     ),
+    # --- the checklist (bot/registrations/checklist.py) ------------------------------------------
+    "CHECKLIST_FIND_OUT_CREDENTIALS": N_("Find out which credentials are needed"),
+    "CHECKLIST_CONFIRM_NO_CREDENTIALS": N_("Confirm no credentials are needed"),
+    "CHECKLIST_AGREEMENTS_HELP": N_(
+        "Look for relationships you already have with {name}, such as Open Banking agreements or "
+        "earlier direct integrations. Existing accounts are often registered to a generic team mailbox."
+    ),
+    "CHECKLIST_REQUIREMENTS_HELP": N_(
+        "Read {name}'s registration and partnership requirements (complexity, partner programme, "
+        "connection limits) in Codat's integration overview tables."
+    ),
+    "CHECKLIST_MAILBOX_HELP": N_(
+        "Register with {name} using a generic mailbox (e.g. system-admins@yourorg.com), "
+        "not a personal one, so access is shared and controlled."
+    ),
+    "CHECKLIST_MAILBOX_REQUIRED": N_("{name} requires it."),
+    "CHECKLIST_MAILBOX_UNKNOWN": N_(
+        "Codat's docs don't say whether a registration is needed: mark n/a if not."
+    ),
+    "CHECKLIST_CREDENTIALS_HELP": N_("Get the {fields} from {name}."),
+    "CHECKLIST_TEST_OPTION": N_("Test option: {text}"),
+    "CHECKLIST_USE_SANDBOX": N_("Use sandbox companies for testing where the platform offers them."),
 }
 
 __getattr__ = translated_texts(_TEXTS)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from bot.catalogue import Platform
+from bot.codat.views import status_text as codat_status_text
+from bot.governance.refusals import refusal_text
 from bot.registrations import texts as t
 from bot.registrations.cancel import CancelOutcome, CancelResult
 from bot.registrations.progress import Progress
 from bot.slack.blocks import context, header, message, section
+from core.i18n import format_day
 from storage.statuses import ItemStatus, RegistrationStatus
 
 
@@ -22,13 +25,15 @@ def status_line(progress: Progress) -> str:
         state = t.STATUS_NEXT.format(title=progress.next_item.title.lower())
     else:  # every item done, the wizard not yet at its summary
         state = t.STATUS_FINISH.format(platform=progress.platform.id, environment=progress.environment)
-    return t.STATUS_LINE.format(
+    line = t.STATUS_LINE.format(
         name=progress.platform.name,
         environment=progress.environment,
         done=progress.done,
         total=progress.total,
         state=state,
     )
+    codat = codat_status_text(progress.codat, has_item=progress.has_codat_item)
+    return f"{line} · {codat}" if codat else line
 
 
 def status_message(progresses: list[Progress]) -> dict[str, Any]:
@@ -50,7 +55,7 @@ def checklist_message(progresses: list[Progress]) -> dict[str, Any]:
                 owner=t.STATUS_OWNER.format(user=item.owner)
                 if item.owner and item.status == ItemStatus.todo
                 else "",
-                due=t.STATUS_DUE.format(date=item.due_date.isoformat()) if item.due_date else "",
+                due=t.STATUS_DUE.format(date=format_day(item.due_date)) if item.due_date else "",
             )
             for item in progress.items
         ]
@@ -67,9 +72,8 @@ def cancel_message(result: CancelResult, platform: Platform) -> dict[str, Any]:
     values = {"name": platform.name, "platform": platform.id}
     if result.outcome is CancelOutcome.cancelled and registration:
         text = t.CANCELLED.format(environment=registration.environment, **values)
-    elif result.outcome is CancelOutcome.refused and registration:
-        creator = registration.created_by
-        text = t.CANCEL_REFUSED.format(environment=registration.environment, creator=creator, **values)
+    elif result.outcome is CancelOutcome.refused and result.decision:
+        text = refusal_text(result.decision)
     elif result.outcome is CancelOutcome.ambiguous:
         text = t.CANCEL_AMBIGUOUS.format(**values)
     else:

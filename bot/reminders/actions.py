@@ -1,5 +1,6 @@
-"""Done and Snooze, from the digest's buttons and from the slash command, with one permission rule:
-only the step's owner or the person who started the registration may change it.
+"""Done and Snooze, from the digest's buttons and from the slash command. Who may: the policy's
+`done_or_snooze` (the step's owner, the registration's creator, an admin), asked again on the row
+read under lock; a refusal is recorded in the audit trail after the transaction.
 
 Slack is only asked (users.info, for the owner's time zone) before a write transaction starts.
 """
@@ -14,10 +15,14 @@ from zoneinfo import ZoneInfo
 
 from bot.catalogue import Platform
 from bot.deps import Deps
-from bot.registrations.checklist import checklist_for, item_title
+from bot.governance import refusals
+from bot.governance.policy import Action, Decision, Target, decide
+from bot.governance.roles import Caller, caller_of
+from bot.registrations.checklist import ENABLED_IN_CODAT, checklist_for, item_title
 from bot.reminders.policy import SnoozeError, next_working_moment, snooze_until, zone
 from bot.reminders.views import OpenItemLine
 from bot.wizard.ids import Step
+from storage.audit import Surface
 from storage.repositories import ItemRow, Registrations
 from storage.statuses import ItemStatus, RegistrationStatus
 
@@ -25,7 +30,7 @@ from storage.statuses import ItemStatus, RegistrationStatus
 class Outcome(StrEnum):
     done = "done"
     snoozed = "snoozed"
-    refused = "refused"  # neither the owner nor the registration's creator
+    refused = "refused"  # the policy said no: `decision` says who can
     missing = "missing"  # no such item (in this workspace)
     already = "already"  # the item is no longer open
     closed = "closed"  # the registration was completed or cancelled
@@ -34,6 +39,7 @@ class Outcome(StrEnum):
     nothing_open = "nothing_open"
     unknown_item = "unknown_item"
     ambiguous = "ambiguous"
+    automatic = "automatic"  # "Enabled in Codat" while Codat is configured: it ticks itself
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class ItemRef:
     created_by: str
     registration_id: str
     registration_status: RegistrationStatus
+    platform_id: str = ""
 
     @property
     def recipient(self) -> str:
@@ -66,6 +73,7 @@ class ActionResult:
     options: tuple[str, ...] = ()  # open item keys, for "which step?" replies
     # The registration's status after the change (completed once its last open item is done).
     registration_status: RegistrationStatus | None = None
+    decision: Decision | None = None  # a refusal's: who can
 
     @property
     def completed_registration(self) -> bool:
@@ -73,9 +81,22 @@ class ActionResult:
         return self.outcome is Outcome.done and self.registration_status == RegistrationStatus.completed
 
 
-def may_change(user_id: str, owner_user_id: str | None, created_by: str) -> bool:
-    """The permission rule for Done and Snooze."""
-    return user_id in (owner_user_id, created_by)
+def target_of(refs: Sequence[ItemRef]) -> Target:
+    """What Done / Snooze is about: the items' registration (one creator) and their owners."""
+    first = refs[0]
+    creators = {ref.created_by for ref in refs}
+    return Target(
+        registration_id=first.registration_id if len({r.registration_id for r in refs}) == 1 else None,
+        created_by=first.created_by if len(creators) == 1 else None,
+        platform=first.platform_id,
+        platform_name=first.platform_name,
+        environment=first.environment if len({r.environment for r in refs}) == 1 else None,
+        owners=frozenset(ref.recipient for ref in refs),
+    )
+
+
+def _decide(caller: Caller, ref: ItemRef) -> Decision:
+    return decide(caller, Action.done_or_snooze, target_of([ref]))
 
 
 def _ref(deps: Deps, row: ItemRow) -> ItemRef:
@@ -94,6 +115,7 @@ def _ref(deps: Deps, row: ItemRow) -> ItemRef:
         created_by=row.created_by,
         registration_id=row.registration_id,
         registration_status=row.registration_status,
+        platform_id=row.platform,
     )
 
 
@@ -120,7 +142,7 @@ def checklist_target(deps: Deps, team_id: str, item_id: int) -> tuple[str, str |
     return row.registration_id, phase if reached else None
 
 
-def _check(ref: ItemRef | None, user_id: str) -> ActionResult | None:
+def _check(ref: ItemRef | None, caller: Caller) -> ActionResult | None:
     """Why the action can't happen, or None when it can."""
     if ref is None:
         return ActionResult(Outcome.missing)
@@ -128,32 +150,57 @@ def _check(ref: ItemRef | None, user_id: str) -> ActionResult | None:
         return ActionResult(Outcome.already, ref)
     if ref.registration_status != RegistrationStatus.in_progress:
         return ActionResult(Outcome.closed, ref)
-    if not may_change(user_id, ref.owner_user_id, ref.created_by):
-        return ActionResult(Outcome.refused, ref)
+    decision = _decide(caller, ref)
+    if not decision.allowed:
+        return ActionResult(Outcome.refused, ref, decision=decision)
     return None
 
 
-def mark_done(deps: Deps, *, team_id: str, user_id: str, item_id: int) -> ActionResult:
-    """Mark an open item done: its reminders stop, and its registration completes with its last item."""
+def _told(deps: Deps, result: ActionResult, surface: Surface | None) -> ActionResult:
+    """A refusal goes into the audit trail (outside any write transaction)."""
+    if result.outcome is Outcome.refused and result.decision is not None:
+        refusals.record(deps, result.decision, surface)
+    return result
+
+
+def mark_done(
+    deps: Deps, *, team_id: str, user_id: str, item_id: int, surface: Surface | None = None
+) -> ActionResult:
+    """Mark an open item done: its reminders stop, and its registration completes with its last item
+    (audited as coming through `surface`)."""
+    if deps.codat is not None:  # Codat answers for "Enabled in Codat": a person's Done does not
+        ref = load_item(deps, team_id, item_id)
+        if ref is not None and ref.item_key == ENABLED_IN_CODAT and ref.status == ItemStatus.todo:
+            return ActionResult(Outcome.automatic, ref)
+    caller = caller_of(deps, team_id, user_id)
 
     def allowed(row: ItemRow) -> bool:
-        return _check(_ref(deps, row), user_id) is None
+        return _check(_ref(deps, row), caller) is None
 
     written = Registrations(deps.db, team_id).mark_done(
-        item_id, actor=user_id, now=deps.clock.now(), allowed=allowed
+        item_id, actor=user_id, now=deps.clock.now(), allowed=allowed, surface=surface
     )
     ref = None if written.row is None else _ref(deps, written.row)
     if not written.applied:
-        return _check(ref, user_id) or ActionResult(Outcome.missing)
+        return _told(deps, _check(ref, caller) or ActionResult(Outcome.missing), surface)
     return ActionResult(Outcome.done, ref, registration_status=written.registration_status)
 
 
-def snooze_item(deps: Deps, *, team_id: str, user_id: str, item_id: int, choice: str | date) -> ActionResult:
+def snooze_item(
+    deps: Deps,
+    *,
+    team_id: str,
+    user_id: str,
+    item_id: int,
+    choice: str | date,
+    surface: Surface | None = None,
+) -> ActionResult:
     """Pause an item's reminders until `choice` (1d, 1w or a date), in its owner's working hours."""
+    caller = caller_of(deps, team_id, user_id)
     ref = load_item(deps, team_id, item_id)
-    problem = _check(ref, user_id)
+    problem = _check(ref, caller)
     if problem is not None or ref is None:
-        return problem or ActionResult(Outcome.missing)
+        return _told(deps, problem or ActionResult(Outcome.missing), surface)
     tz = _owner_zone(deps, team_id, ref.recipient)
     try:
         until = snooze_until(deps.clock.now(), choice, tz, deps.settings)
@@ -161,28 +208,41 @@ def snooze_item(deps: Deps, *, team_id: str, user_id: str, item_id: int, choice:
         return ActionResult(Outcome.bad_when, ref)
 
     def allowed(row: ItemRow) -> bool:
-        return _check(_ref(deps, row), user_id) is None
+        return _check(_ref(deps, row), caller) is None
 
-    (written,) = Registrations(deps.db, team_id).snooze({item_id: until}, actor=user_id, allowed=allowed)
+    (written,) = Registrations(deps.db, team_id).snooze(
+        {item_id: until}, actor=user_id, allowed=allowed, surface=surface
+    )
     fresh = None if written.row is None else _ref(deps, written.row)
     if not written.applied:
-        return _check(fresh, user_id) or ActionResult(Outcome.missing)
+        return _told(deps, _check(fresh, caller) or ActionResult(Outcome.missing), surface)
     return ActionResult(Outcome.snoozed, fresh, until=until, tz=tz)
 
 
 def snooze_platform(
-    deps: Deps, *, team_id: str, user_id: str, platform: Platform, choice: str | date
+    deps: Deps,
+    *,
+    team_id: str,
+    user_id: str,
+    platform: Platform,
+    choice: str | date,
+    surface: Surface | None = None,
 ) -> ActionResult:
-    """Snooze every open step of a platform's registrations that the person may change."""
+    """Snooze the person's open steps of a platform (those they own or whose registration they
+    started; when none is theirs, every open step), each as far as the policy lets them."""
     refs = _platform_items(deps, team_id, platform.id)
     if not refs:
         return ActionResult(Outcome.no_registration)
     open_refs = [ref for ref in refs if ref.status == ItemStatus.todo]
     if not open_refs:
         return ActionResult(Outcome.nothing_open)
-    mine = [ref for ref in open_refs if may_change(user_id, ref.owner_user_id, ref.created_by)]
+    caller = caller_of(deps, team_id, user_id)
+    # "Your reminders" first: an admin pausing their own steps does not pause everyone's.
+    asked = [ref for ref in open_refs if user_id in (ref.recipient, ref.created_by)] or open_refs
+    mine = [ref for ref in asked if _decide(caller, ref).allowed]
     if not mine:
-        return ActionResult(Outcome.refused)
+        refused = decide(caller, Action.done_or_snooze, target_of(asked))
+        return _told(deps, ActionResult(Outcome.refused, decision=refused), surface)
     now, zones = deps.clock.now(), {}
     try:
         for ref in mine:
@@ -193,15 +253,22 @@ def snooze_platform(
         return ActionResult(Outcome.bad_when)
 
     def allowed(row: ItemRow) -> bool:  # still open, in progress, and theirs to change
-        return _check(_ref(deps, row), user_id) is None
+        return _check(_ref(deps, row), caller) is None
 
-    Registrations(deps.db, team_id).snooze(until, actor=user_id, allowed=allowed)
+    Registrations(deps.db, team_id).snooze(until, actor=user_id, allowed=allowed, surface=surface)
     first = min(until.values())
     return ActionResult(Outcome.snoozed, mine[0], until=first, tz=zones[mine[0].recipient], count=len(mine))
 
 
 def done_by_word(
-    deps: Deps, *, team_id: str, user_id: str, platform: Platform, word: str, environment: str | None
+    deps: Deps,
+    *,
+    team_id: str,
+    user_id: str,
+    platform: Platform,
+    word: str,
+    environment: str | None,
+    surface: Surface | None = None,
 ) -> ActionResult:
     """`done <platform> <step>`: the step by key, unique key prefix or title prefix."""
     every = _platform_items(deps, team_id, platform.id)
@@ -216,7 +283,7 @@ def done_by_word(
         return ActionResult(Outcome.unknown_item, options=options)
     if len(matches) > 1:
         return ActionResult(Outcome.ambiguous, matches[0], options=options)
-    return mark_done(deps, team_id=team_id, user_id=user_id, item_id=matches[0].item_id)
+    return mark_done(deps, team_id=team_id, user_id=user_id, item_id=matches[0].item_id, surface=surface)
 
 
 def _match(refs: Sequence[ItemRef], word: str) -> list[ItemRef]:

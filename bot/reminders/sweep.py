@@ -5,6 +5,10 @@ restart, or several replicas sweeping the same database change nothing: each due
 one sweep, DMed once, and only advanced after Slack accepted the message. A failed send is logged
 and its items released to a later sweep, never marked as sent. Every Slack call happens between
 transactions: claim → commit → send → a short transaction to advance.
+
+Shutdown (`deps.stopping`, set on SIGTERM): the sweep finishes the digest it is sending, then
+releases the items it claimed but did not send (due again at once, for the next sweep anywhere)
+instead of leaving them leased until the lease runs out.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.deps import Deps
+from bot.language.choice import language_of
 from bot.registrations.checklist import item_title
 from bot.reminders.policy import Decision, ReminderState, after_send, decide
 from bot.reminders.views import DigestItem, digest_message, escalation_message
 from bot.slack.gateway import Person, SlackCallError
+from core import metrics
+from core.i18n import use_language
 from storage.reminder_claims import (
     ClaimedItem,
     Sent,
@@ -37,6 +44,7 @@ logger = logging.getLogger("codat_register.reminders")
 
 MAX_ROUNDS = 20  # claims per sweep while batches come back full
 LEASE_MARGIN = timedelta(seconds=30)  # don't start a send this close to the lease's end
+RATE_LIMITED = "ratelimited"  # Slack's error once the client's own 429 retries are spent
 
 
 class Pacer:
@@ -93,6 +101,7 @@ class SweepResult:
     deferred: int = 0  # outside working hours or snoozed: moved on, not counted
     failed: int = 0  # items whose send failed: released to a later sweep
     stopped: int = 0  # finished items or closed registrations, and items with nobody to tell
+    released: int = 0  # claimed but not sent because the process is stopping: due again at once
     reassigned: int = 0
     escalations: int = 0
     errors: list[str] = field(default_factory=list)
@@ -108,10 +117,11 @@ class _Group:
 
 
 def run_sweep(deps: Deps) -> SweepResult:
-    """Claim and remind until no due item is left (bounded by MAX_ROUNDS claims)."""
+    """Claim and remind until no due item is left (bounded by MAX_ROUNDS claims) or the process
+    is stopping."""
     result = SweepResult()
     for _ in range(MAX_ROUNDS):
-        if _sweep_once(deps, result) < deps.settings.REMINDER_SWEEP_BATCH:
+        if deps.stopping.is_set() or _sweep_once(deps, result) < deps.settings.REMINDER_SWEEP_BATCH:
             break
     if result.claimed:
         logger.info(
@@ -140,10 +150,21 @@ def _sweep_once(deps: Deps, result: SweepResult) -> int:
         return 0
     lease_end = now + lease
     escalate: list[tuple[ClaimedItem, str, int]] = []
-    for group in _groups(deps, token, claimed, result):
+    groups = _groups(deps, token, claimed, result)
+    for number, group in enumerate(groups):
+        if deps.stopping.is_set():  # between owners: hand the rest back rather than keep the lease
+            _release_unsent(deps, token, groups[number:], result)
+            return len(claimed)
         escalate += _remind(deps, token, group, lease_end, result)
     _escalate(deps, escalate, result)
     return len(claimed)
+
+
+def _release_unsent(deps: Deps, token: str, groups: list[_Group], result: SweepResult) -> None:
+    ids = [item.id for group in groups for item in group.items]
+    release(deps.db, token, ids, next_reminder_at=deps.clock.now())
+    result.released += len(ids)
+    logger.info("reminder sweep stopping: released %d unsent item(s) to the next sweep", len(ids))
 
 
 def _groups(deps: Deps, token: str, claimed: list[ClaimedItem], result: SweepResult) -> list[_Group]:
@@ -215,7 +236,8 @@ def _remind(
     advances = {item.id: after_send(_state(item, now), now, tz, settings) for item in due}
     next_at = min(advance.next_reminder_at for advance in advances.values())
     left_users = sorted({group.left[item.id] for item in due if item.id in group.left})
-    body = digest_message(_digest_items(deps, due), next_at=next_at, tz=tz, left_users=left_users)
+    with use_language(language_of(group.person, settings.DEFAULT_LANGUAGE)[0]):  # the recipient's
+        body = digest_message(_digest_items(deps, due), next_at=next_at, tz=tz, left_users=left_users)
     error = _post(deps, group.team_id, group.recipient, body)
     if error is not None:
         _retry_later(deps, token, [item.id for item in due], result, error)
@@ -225,6 +247,7 @@ def _remind(
         for item in due
     ]
     mark_sent(db, token, sent, now)
+    metrics.reminders.labels("sent").inc(len(due))
     result.digests += 1
     result.reminded += len(due)
     result.reassigned += sum(1 for item in due if item.id in group.left)
@@ -236,7 +259,10 @@ def _remind(
 
 
 def _escalate(deps: Deps, escalate: list[tuple[ClaimedItem, str, int]], result: SweepResult) -> None:
-    """Tell each creator once about items still open after K reminders, one DM per creator and owner."""
+    """Tell each creator once about items still open after K reminders, one DM per creator and owner
+    (not while stopping: escalated_at stays empty, so the items' next reminder escalates)."""
+    if deps.stopping.is_set():
+        return
     by_creator: dict[tuple[str, str, str], list[tuple[ClaimedItem, int]]] = defaultdict(list)
     for item, owner, count in escalate:
         by_creator[item.team_id, item.created_by, owner].append((item, count))
@@ -245,7 +271,8 @@ def _escalate(deps: Deps, escalate: list[tuple[ClaimedItem, str, int]], result: 
         if person is None or person.deleted:
             continue
         items = [item for item, _ in entries]
-        body = escalation_message(owner, max(count for _, count in entries), _digest_items(deps, items))
+        with use_language(language_of(person, deps.settings.DEFAULT_LANGUAGE)[0]):  # the creator's
+            body = escalation_message(owner, max(count for _, count in entries), _digest_items(deps, items))
         error = _post(deps, team_id, creator, body)
         if error is not None:  # escalated_at stays empty: the next reminder of these items retries
             result.errors.append(error)
@@ -272,6 +299,7 @@ def _post(deps: Deps, team_id: str, user_id: str, body: dict) -> str | None:
 def _retry_later(deps: Deps, token: str, ids: Sequence[int], result: SweepResult, error: str) -> None:
     retry_at = deps.clock.now() + timedelta(seconds=deps.settings.REMINDER_RETRY_SECONDS)
     release(deps.db, token, ids, next_reminder_at=retry_at)
+    metrics.reminders.labels("rate_limited" if error == RATE_LIMITED else "failed").inc(len(ids))
     result.failed += len(ids)
     result.errors.append(error)
 

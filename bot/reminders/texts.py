@@ -24,6 +24,8 @@ _TEXTS = {
         "Next reminder {when} (your working hours). Mark steps done or snooze them here, or with "
         "`/codat-register done` / `/codat-register snooze`."
     ),
+    # Slack's date tokens (filled in by Slack, in the reader's language), around the literal words.
+    "WHEN_TOKENS": N_("{date_short_pretty} at {time}"),
     "BUTTON_DONE": N_("Done"),
     "BUTTON_SNOOZE_DAY": N_("Snooze 1 day"),
     "BUTTON_SNOOZE_WEEK": N_("Snooze 1 week"),
@@ -42,17 +44,7 @@ _TEXTS = {
         "are still open. You can mark them done or snooze them here too:"
     ),
     # --- refusals and problems (ephemeral) ------------------------------------------------------------
-    "REFUSAL": N_(
-        "Sorry — only the step's owner ({owner}) or the person who started the registration "
-        "({creator}) can mark it done or snooze it. You could ask them in a message."
-    ),
-    "REFUSAL_PLATFORM": N_(
-        "Sorry — none of the open {platform} steps are yours, and you didn't start that "
-        "registration, so I can't change their reminders. Their owners or the person who started it "
-        "can."
-    ),
     "ITEM_GONE": N_("That step no longer exists — the registration may have been removed."),
-    "NO_OWNER": N_("nobody yet"),
     "OPEN_UNAVAILABLE": N_("The checklist can't be opened right now. `/codat-register status` shows it too."),
     # --- /codat-register remind -----------------------------------------------------------------------
     "REMIND_NONE": N_(

@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from bot.reminders import texts as t
 from bot.slack.blocks import Block, button, context, message, section
+from core.i18n import format_day, format_short_moment
 
 DIGEST_ITEMS_MAX = 20  # two blocks each, well inside a message's 50
 
@@ -79,12 +80,13 @@ class DigestItem:
 def when_text(moment: datetime, tz: ZoneInfo) -> str:
     """A time Slack shows in the reader's own zone; the fallback is in the owner's zone."""
     local = moment.astimezone(tz)
-    fallback = f"{local:%a %d %b %H:%M} {local.tzname() or tz.key}"
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+    fallback = f"{format_short_moment(local)} {local.tzname() or tz.key}"
+    # The tokens are Slack's, filled in by Slack in the reader's language: not .format() fields.
+    return f"<!date^{int(moment.timestamp())}^{t.WHEN_TOKENS}|{fallback}>"
 
 
 def _item_line(item: DigestItem) -> str:
-    due = t.DIGEST_DUE.format(date=f"{item.due_date:%a %d %b}") if item.due_date else ""
+    due = t.DIGEST_DUE.format(date=format_day(item.due_date)) if item.due_date else ""
     return t.DIGEST_ITEM.format(
         title=item.title, platform=item.platform_name, environment=item.environment, due=due
     )
@@ -186,7 +188,7 @@ def remind_message(
             when = t.REMIND_NEXT.format(when=when_text(line.next_at, tz))
         else:
             when = t.REMIND_NOT_SCHEDULED
-        due = t.DIGEST_DUE.format(date=f"{line.due_date:%a %d %b}") if line.due_date else ""
+        due = t.DIGEST_DUE.format(date=format_day(line.due_date)) if line.due_date else ""
         rows.append(
             t.REMIND_ITEM.format(
                 title=line.title,

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from bot.slack import texts
+
 Block = dict[str, Any]
 
 # Slack's Block Kit limits, in one place for every surface.
@@ -259,5 +261,5 @@ def modal(
 def message(text: str, blocks: list[Block]) -> dict[str, Any]:
     """A message payload: fallback text plus at most 50 blocks (the last says more was cut)."""
     if len(blocks) > MESSAGE_BLOCKS_MAX:
-        blocks = [*blocks[: MESSAGE_BLOCKS_MAX - 1], context("…and more: narrow it down to see the rest.")]
+        blocks = [*blocks[: MESSAGE_BLOCKS_MAX - 1], context(texts.MORE_CUT)]
     return {"text": clip(text, MESSAGE_TEXT_MAX), "blocks": blocks}

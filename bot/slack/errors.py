@@ -18,7 +18,7 @@ def error_modal(ref: str) -> dict[str, Any]:
     return {
         "type": "modal",
         "title": {"type": "plain_text", "text": t.ERROR_MODAL_TITLE[:24]},
-        "close": {"type": "plain_text", "text": "Back"},
+        "close": {"type": "plain_text", "text": t.BACK},
         "blocks": [section(t.ERROR_MODAL_BODY.format(ref=ref))],
     }
 
@@ -33,6 +33,6 @@ def refusal_modal() -> dict[str, Any]:
     return {
         "type": "modal",
         "title": {"type": "plain_text", "text": t.REFUSED_MODAL_TITLE[:24]},
-        "close": {"type": "plain_text", "text": "Back"},
+        "close": {"type": "plain_text", "text": t.BACK},
         "blocks": [section(t.REFUSED_MODAL_BODY)],
     }

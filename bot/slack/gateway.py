@@ -16,8 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
 
 from core.clock import Clock
 from storage.slack_users import SlackUsers, UserFacts
@@ -29,6 +30,8 @@ GONE_ERRORS = frozenset({"user_not_found", "user_disabled", "account_inactive"})
 # chat.postMessage errors after which a cached DM channel must not be reused.
 STALE_CHANNEL_ERRORS = frozenset({"channel_not_found", "is_archived", "user_disabled"})
 MEMORY_TTL_SECONDS = 600.0
+# How long a user group's members (usergroups.users.list: the bot's admins) are trusted.
+USERGROUP_TTL_SECONDS = 300.0
 
 Blocks = list[dict[str, Any]]
 
@@ -88,6 +91,7 @@ class SlackGateway:
         self._people: dict[tuple[str, str], tuple[float, Person]] = {}
         self._quick_clients: dict[float, WebClient] = {}
         self._refreshes: dict[tuple[str, str], float] = {}  # when a background refresh was last asked
+        self._usergroups: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}  # (when, members)
 
     # --- views -----------------------------------------------------------------------------------
     def open_view(self, team_id: str, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +106,12 @@ class SlackGateway:
         """views.update by id; HashConflict when `view_hash` is stale."""
         extra = {"hash": view_hash} if view_hash else {}
         self._call("views.update", lambda: self.client.views_update(view_id=view_id, view=view, **extra))
+
+    def push_view(self, team_id: str, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        """views.push over the open modal (Slack allows three deep); the pushed view."""
+        return self._call("views.push", lambda: self.client.views_push(trigger_id=trigger_id, view=view))[
+            "view"
+        ]
 
     def publish_home(self, team_id: str, user_id: str, view: dict[str, Any]) -> None:
         self._call("views.publish", lambda: self.client.views_publish(user_id=user_id, view=view))
@@ -129,6 +139,19 @@ class SlackGateway:
         self._call(
             "chat.update", lambda: self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         )
+
+    def respond(self, team_id: str, response_url: str, text: str, blocks: Blocks | None = None) -> None:
+        """An ephemeral answer through a command's response_url (Slack keeps it valid 30 minutes)."""
+        try:
+            answer = WebhookClient(response_url, timeout=10).send(
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+            )
+        except OSError as error:
+            logger.warning("response_url failed: %s", type(error).__name__)
+            raise SlackCallError("response_url", type(error).__name__) from None
+        if answer.status_code != 200:
+            logger.warning("response_url failed: HTTP %s", answer.status_code)
+            raise SlackCallError("response_url", f"http_{answer.status_code}")
 
     def dm_channel(self, team_id: str, user_id: str) -> str:
         """The app's DM channel with the person (conversations.open once; the channel never changes)."""
@@ -163,6 +186,35 @@ class SlackGateway:
                     self._dm_channels.pop((team_id, user_id), None)
             raise
 
+    # --- files -----------------------------------------------------------------------------------
+    def upload_file(
+        self,
+        team_id: str,
+        channel: str,
+        *,
+        filename: str,
+        content: bytes,
+        title: str,
+        initial_comment: str,
+    ) -> str:
+        """Share a file in a channel (a DM: `dm_channel`): files.getUploadURLExternal, the bytes to
+        the URL it gives, then files.completeUploadExternal with the comment. The file's id."""
+
+        def upload() -> Any:
+            try:
+                return self.client.files_upload_v2(
+                    filename=filename,
+                    content=content,
+                    title=title,
+                    channel=channel,
+                    initial_comment=initial_comment,
+                )
+            except SlackRequestError:  # the upload URL answered other than 200: no response to read
+                raise SlackCallError("files.upload", "upload_failed") from None
+
+        response = self._call("files.completeUploadExternal", upload)
+        return str((response.get("file") or {}).get("id") or "")
+
     # --- people ----------------------------------------------------------------------------------
     def cached_person(self, team_id: str, user_id: str) -> Person | None:
         """What is known without calling Slack (however old), or None."""
@@ -191,10 +243,9 @@ class SlackGateway:
         fetched = self._users_info(user_id, stored, timeout)
         if fetched is None:
             return None if stored is None else self._remember(team_id, _person(stored))
-        self.users.save(team_id, fetched, now)
-        return self._remember(
-            team_id, _person(fetched, refreshed_at=now, language=stored.language if stored else None)
-        )
+        # The language is the one stored now: `language fr` may have been typed while Slack answered.
+        language = self.users.save(team_id, fetched, now)
+        return self._remember(team_id, _person(fetched, refreshed_at=now, language=language))
 
     def known_person(
         self, team_id: str, user_id: str, *, refresh: Callable[[Callable[[], Any]], Any]
@@ -217,6 +268,29 @@ class SlackGateway:
             if due:
                 refresh(lambda: self.person(team_id, user_id))
         return person
+
+    def usergroup_members(
+        self, team_id: str, usergroup_id: str, *, timeout: float | None = None
+    ) -> frozenset[str]:
+        """The members of a Slack user group (usergroups.users.list), trusted for
+        USERGROUP_TTL_SECONDS by the clock (within `timeout` seconds when given, no retries). When
+        Slack cannot answer, the members last seen; none when never seen."""
+        key, now = (team_id, usergroup_id), self.clock.now().timestamp()
+        with self._lock:
+            known = self._usergroups.get(key)
+        if known is not None and now - known[0] < USERGROUP_TTL_SECONDS:
+            return known[1]
+        client = self.client if timeout is None else self._quick_client(timeout)
+        try:
+            response = self._call(
+                "usergroups.users.list", lambda: client.usergroups_users_list(usergroup=usergroup_id)
+            )
+        except SlackCallError:  # logged by _call, with Slack's error code
+            return known[1] if known is not None else frozenset()
+        members = frozenset(str(user) for user in response.get("users") or [])
+        with self._lock:
+            self._usergroups[key] = (now, members)
+        return members
 
     def forget_person(self, team_id: str, user_id: str) -> None:
         """Drop the in-memory entry (e.g. after the person's language choice changed)."""

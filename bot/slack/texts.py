@@ -26,6 +26,23 @@ _TEXTS = {
         "Sorry — I couldn't read that submission, so nothing was saved. Close this to go back: what "
         "you typed is still there. Then press Submit again."
     ),
+    "MORE_CUT": N_("…and more: narrow it down to see the rest."),
+    "BACK": N_("Back"),
+    # How a stored status reads (the stored values themselves never change with the language).
+    "STATUS_NAMES": {
+        "todo": N_("to do"),
+        "done": N_("done"),
+        "n/a": N_("not applicable"),
+        "in_progress": N_("in progress"),
+        "completed": N_("completed"),
+        "cancelled": N_("cancelled"),
+    },
 }
 
 __getattr__ = translated_texts(_TEXTS)
+
+
+def status_name(status: str) -> str:
+    """A registration's or item's stored status as the reader's language says it."""
+    names: dict[str, str] = __getattr__("STATUS_NAMES")
+    return names.get(str(status), str(status))

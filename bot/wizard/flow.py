@@ -1,6 +1,12 @@
 """A modal submission, in one direction: parse the answers (`answers`) → decide (`steps`, `mailbox`)
 → store (the vault, then `save` through storage) → render what comes next (`views`, `step_views`).
 
+Who may: every step's submission asks the policy (bot.wizard.access) before anything is written or
+sent to the vault — storing credentials, handing its items to someone else, changing the step — and
+the step's save asks again on the rows read under lock (only a change made in between, by another
+process, can then refuse after a vault write: that version is stored but not referenced). A refusal
+is a small modal pushed over the step, and an audit event.
+
 Runs before the ack. Slack calls (users.info for the mailbox rule, the DM) go through
 bot.wizard.slack_calls; the DM runs after the ack, in deps.background. The credentials step's vault
 write runs before the ack inside settings.VAULT_DEADLINE_SECONDS, so a failure comes back as a
@@ -14,8 +20,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from bot.governance import refusals
+from bot.governance.policy import Decision, NotAllowed
+from bot.governance.roles import Caller, caller_of
+from bot.governance.views import refusal_modal
 from bot.registrations.checklist import Phase
-from bot.wizard import answers, credentials, save, steps
+from bot.wizard import access, answers, credentials, save, steps
 from bot.wizard import texts as t
 from bot.wizard.ids import Metadata, Step, credential_block
 from bot.wizard.mailbox import Verdict, check_mailbox
@@ -25,6 +35,7 @@ from bot.wizard.snapshot import Snapshot, load, mailbox_applies
 from bot.wizard.step_views import dm_message, step_view
 from bot.wizard.views import gone_view
 from core.logs import in_flight_secrets
+from storage.audit import Surface
 from storage.vault.base import StoredSecret, VaultError
 from storage.wizard_rows import WizardRows
 
@@ -54,6 +65,24 @@ def _next(saved: Snapshot | None) -> Reply:
     return _update(gone_view() if saved is None else step_view(saved, saved.step))
 
 
+def _refused(deps: Deps, decision: Decision) -> Reply:
+    """Nothing saved: say who can, over the step (closing it goes back to what was typed)."""
+    refusals.record(deps, decision, Surface.modal)
+    return Reply({"response_action": "push", "view": refusal_modal(decision)})
+
+
+def _save(
+    deps: Deps, snapshot: Snapshot, caller: Caller, *args: Any, **kwargs: Any
+) -> Reply | Snapshot | None:
+    """save.save_step, asking the policy again on the rows read under lock."""
+    try:
+        return save.save_step(
+            deps, snapshot, caller.user_id, *args, **kwargs, check=access.check_write(caller, snapshot)
+        )
+    except NotAllowed as refused:  # refused over the rows read under lock: nothing was written
+        return _refused(deps, refused.decision)
+
+
 def submit(deps: Deps, *, team_id: str, user_id: str, view: dict[str, Any]) -> Reply:
     """Validate and save the submitted step: errors keyed by input block, or the next step's view."""
     started = time.monotonic()
@@ -72,8 +101,12 @@ def submit(deps: Deps, *, team_id: str, user_id: str, view: dict[str, Any]) -> R
         if not meta.editing and meta.step.passed(snapshot.step):
             # A double submit or a stale modal: the registration has moved on; show where it is.
             return _update(step_view(snapshot, snapshot.step))
+        caller = caller_of(deps, team_id, user_id)
+        refused = access.refusal_of_submission(caller, snapshot, meta.step, state)
+        if refused is not None:
+            return _refused(deps, refused)
         if meta.step is Step.credentials:
-            return _submit_credentials(deps, snapshot, user_id, state, meta.editing, started)
+            return _submit_credentials(deps, snapshot, caller, state, meta.editing, started)
         if meta.step is Step.prerequisites:
             prerequisites = answers.prerequisite_answers(state)
             outcome = steps.prerequisites_outcome(prerequisites, deps.clock.now().date())
@@ -84,7 +117,8 @@ def submit(deps: Deps, *, team_id: str, user_id: str, view: dict[str, Any]) -> R
             assignment = registration.assignment
         if outcome.errors:
             return _errors(outcome.errors)
-        return _next(save.save_step(deps, snapshot, user_id, meta.step, outcome, assignment, meta.editing))
+        saved = _save(deps, snapshot, caller, meta.step, outcome, assignment, meta.editing)
+        return saved if isinstance(saved, Reply) else _next(saved)
 
 
 def _submit_platform(deps: Deps, team_id: str, user_id: str, state: answers.State) -> Reply:
@@ -122,9 +156,9 @@ def _registration_outcome(
 
 
 def _submit_credentials(
-    deps: Deps, snapshot: Snapshot, user_id: str, state: answers.State, editing: bool, started: float
+    deps: Deps, snapshot: Snapshot, caller: Caller, state: answers.State, editing: bool, started: float
 ) -> Reply:
-    platform = snapshot.platform
+    platform, user_id = snapshot.platform, caller.user_id
     value = answers.credential_answers(state, tuple(f.key for f in platform.credential_fields))
     outcome = steps.credentials_outcome(
         value,
@@ -136,6 +170,13 @@ def _submit_credentials(
     if outcome.errors:
         return _errors(outcome.errors)
     given = {key: raw for key, raw in value.values.items() if raw.strip()}
+    # Asked again before the vault, over the items the save would change: a stored value stays.
+    change = save.step_change(deps, user_id, Step.credentials, outcome, value.assignment, editing)
+    write = save.planned_write(snapshot, change)
+    if write is not None and snapshot.read is not None:
+        refused = access.refusal_of_write(caller, snapshot, snapshot.read, write)
+        if refused is not None:
+            return _refused(deps, refused)
     stored: list[StoredSecret] = []
     if platform.credentials_required and given:
         with in_flight_secrets.track(*given.values(), *(raw.strip() for raw in given.values())):
@@ -159,9 +200,9 @@ def _submit_credentials(
                 if not error.retryable:
                     found[credential_block(next(iter(given)))] += f" {error.user_message}"
                 return _errors(found)
-    saved = save.save_step(
-        deps, snapshot, user_id, Step.credentials, outcome, value.assignment, editing, stored
-    )
+    saved = _save(deps, snapshot, caller, Step.credentials, outcome, value.assignment, editing, stored)
+    if isinstance(saved, Reply):
+        return saved
     if saved is None:
         return _update(gone_view())
     # The DM confirms the end of the wizard. An edit from the summary comes back to the summary,

@@ -6,14 +6,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from bot.governance import refusals
+from bot.governance.roles import caller_of
+from bot.governance.views import refusal_modal
+from bot.wizard import access
 from bot.wizard.answers import platform_answers
 from bot.wizard.ids import BlockId, Metadata, Step
 from bot.wizard.runtime import runtime
 from bot.wizard.save import resume_or_create
-from bot.wizard.slack_calls import HashConflict, open_view, prefetch_profile, update_view
+from bot.wizard.slack_calls import HashConflict, open_view, prefetch_profile, push_view, update_view
 from bot.wizard.snapshot import default_environment, load
 from bot.wizard.step_views import view_at
 from bot.wizard.views import loading_view, picker_view
+from storage.audit import Surface
 from storage.wizard_rows import WizardRows
 
 if TYPE_CHECKING:
@@ -39,7 +44,7 @@ def open_wizard(
     ):
         platform = deps.catalogue.get(platform_id)
         environment = environment or default_environment(platform)
-        registration_id = resume_or_create(deps, team_id, user_id, platform, environment)
+        registration_id = resume_or_create(deps, team_id, user_id, platform, environment, Surface.command)
         snapshot = load(deps, team_id, registration_id, user_id)
         update_view(deps, team_id, opened["id"], view_at(snapshot), opened.get("hash"))
     prefetch_profile(deps, team_id, user_id)
@@ -92,8 +97,23 @@ def _picker(deps: Deps, team_id: str, view: dict[str, Any], platform_id: str) ->
     return picker_view(deps.catalogue, platform=platform, environment=environment, resume_step=resume)
 
 
-def edit_step(deps: Deps, *, team_id: str, user_id: str, view: dict[str, Any], step: str) -> None:
-    """A summary's Edit button: show that step again (its Save returns to the summary)."""
+def edit_step(
+    deps: Deps,
+    *,
+    team_id: str,
+    user_id: str,
+    view: dict[str, Any],
+    step: str,
+    trigger_id: str | None = None,
+) -> None:
+    """A summary's Edit button: show that step again (its Save returns to the summary), if the
+    policy lets the person change it; else say who can, in a small modal over the summary."""
     meta = Metadata.load(view.get("private_metadata"))
     snapshot = load(deps, team_id, meta.registration_id, user_id) if meta and meta.registration_id else None
+    if snapshot is not None and step in Step.__members__:
+        decision = access.may_edit(caller_of(deps, team_id, user_id), snapshot, Step(step))
+        if not decision.allowed:
+            refusals.record(deps, decision, Surface.modal)
+            push_view(deps, team_id, trigger_id, refusal_modal(decision))
+            return
     update_view(deps, team_id, view["id"], view_at(snapshot, step), view.get("hash"))

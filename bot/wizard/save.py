@@ -16,6 +16,7 @@ from bot.wizard.answers import Assignment
 from bot.wizard.ids import Step
 from bot.wizard.snapshot import Snapshot, from_read
 from bot.wizard.steps import Outcome
+from storage.audit import Surface
 from storage.statuses import ItemStatus, RegistrationStatus, derive_registration_status
 from storage.vault.base import StoredSecret
 from storage.wizard_rows import (
@@ -109,6 +110,13 @@ def step_write(
         "editing": change.editing,
     }
     events = [AuditEntry("wizard.step_saved", saved)]
+    owners = {
+        new.item_key: {"from": old.owner_user_id, "to": new.owner_user_id}
+        for new, old in zip(items, read.items, strict=True)
+        if new.owner_user_id != old.owner_user_id
+    }
+    if owners:  # who owns which item now: Slack user ids
+        events.append(AuditEntry("checklist.owner_changed", {"step": step.value, "owners": owners}))
     if change.stored:  # references only: field names, fingerprints, resource names, versions
         refs = {name: [getattr(s, attribute) for s in change.stored] for name, attribute in _STORED}
         events.append(AuditEntry("credentials.stored", refs))
@@ -127,27 +135,22 @@ def step_write(
     return StepWrite(changed, new_step.value, status, answers, tuple(events))
 
 
-def save_step(
+def step_change(
     deps: Deps,
-    snapshot: Snapshot,
     user_id: str,
     step: Step,
     outcome: Outcome,
     assignment: Assignment,
     editing: bool,
     stored: Sequence[StoredSecret] = (),
-) -> Snapshot | None:
-    """One transaction: item statuses, owners and due dates, answers, the step, status, audit.
-
-    Saved against the rows the snapshot was read from; storage redoes it from a locked read if any
-    changed meanwhile (another process). None when the registration is gone or cancelled.
-    """
+) -> StepChange:
+    """A validated step, as its save applies it (the owner defaults to whoever submits it)."""
     now = deps.clock.now()
 
     def remind(due: date | None) -> datetime:
         return initial_reminder_at(now, due, deps.settings)
 
-    change = StepChange(
+    return StepChange(
         step=step,
         outcome=outcome,
         owner=assignment.owner or user_id,
@@ -158,12 +161,48 @@ def save_step(
         remind=remind,
         stored=tuple(stored),
     )
+
+
+def planned_write(snapshot: Snapshot, change: StepChange) -> StepWrite | None:
+    """What the step would write over the rows the snapshot was read from (for asking the policy
+    before anything irreversible, such as a vault write)."""
+    return None if snapshot.read is None else step_write(snapshot.read, change, lambda: False)
+
+
+def save_step(
+    deps: Deps,
+    snapshot: Snapshot,
+    user_id: str,
+    step: Step,
+    outcome: Outcome,
+    assignment: Assignment,
+    editing: bool,
+    stored: Sequence[StoredSecret] = (),
+    *,
+    check: Callable[[WizardRead, StepWrite], None] | None = None,
+) -> Snapshot | None:
+    """One transaction: item statuses, owners and due dates, answers, the step, status, audit.
+
+    Saved against the rows the snapshot was read from; storage redoes it from a locked read if any
+    changed meanwhile (another process). None when the registration is gone or cancelled.
+    `check(read, write)` asks the policy about the write over the rows as read under lock; it
+    raises bot.governance.policy.NotAllowed to write nothing.
+    """
+    change = step_change(deps, user_id, step, outcome, assignment, editing, stored)
+
+    def plan(read: WizardRead, another_in_progress: Callable[[], bool]) -> StepWrite | None:
+        write = step_write(read, change, another_in_progress)
+        if write is not None and check is not None:
+            check(read, write)
+        return write
+
     saved = WizardRows(deps.db).save_step(
         snapshot.team_id,
         snapshot.registration_id,
         user_id,
-        lambda read, another_in_progress: step_write(read, change, another_in_progress),
+        plan,
         read=snapshot.read,
+        surface=Surface.modal,
     )
     if saved is None:
         return None
@@ -175,9 +214,17 @@ def save_step(
     return from_read(deps, saved, user_id)
 
 
-def resume_or_create(deps: Deps, team_id: str, user_id: str, platform: Platform, environment: str) -> str:
+def resume_or_create(
+    deps: Deps,
+    team_id: str,
+    user_id: str,
+    platform: Platform,
+    environment: str,
+    surface: Surface = Surface.modal,
+) -> str:
     """The workspace's registration of this platform and environment: the one in progress, else the
-    latest completed one, else a new one with its checklist (a concurrent creation is resumed)."""
+    latest completed one, else a new one with its checklist (a concurrent creation is resumed);
+    `surface` is where it was asked for (the picker's modal, or `start <platform>`)."""
     new = NewRegistration(
         platform=platform.id,
         environment=environment,
@@ -186,7 +233,7 @@ def resume_or_create(deps: Deps, team_id: str, user_id: str, platform: Platform,
         created_by=user_id,
         first_reminder_at=initial_reminder_at(deps.clock.now(), None, deps.settings),
     )
-    return WizardRows(deps.db).resume_or_create(team_id, new)
+    return WizardRows(deps.db).resume_or_create(team_id, new, surface=surface)
 
 
 def note(
@@ -202,5 +249,11 @@ def note(
     with it (e.g. the mailbox warned about: submitting it again confirms it)."""
     answers = {Step.registration.value: remember} if remember else None
     WizardRows(deps.db).note(
-        snapshot.team_id, snapshot.registration_id, user_id, action, answers=answers, details=details
+        snapshot.team_id,
+        snapshot.registration_id,
+        user_id,
+        action,
+        answers=answers,
+        details=details,
+        surface=Surface.modal,  # the notes are made while a step's submission is checked
     )

@@ -13,7 +13,7 @@ from bot.wizard.mailbox import Profile
 if TYPE_CHECKING:
     from bot.deps import Deps
 
-__all__ = ["HashConflict", "open_view", "prefetch_profile", "profile", "send_dm", "update_view"]
+__all__ = ["HashConflict", "open_view", "prefetch_profile", "profile", "push_view", "send_dm", "update_view"]
 
 PROFILE_PREFETCH_TIMEOUT_SECONDS = 5.0
 
@@ -55,6 +55,17 @@ def update_view(
         if raise_conflict:
             raise
         return False
+    except SlackCallError:
+        return False
+
+
+def push_view(deps: Deps, team_id: str, trigger_id: str | None, view: dict[str, Any]) -> bool:
+    """views.push over the open modal; False when Slack refused it (logged by the gateway)."""
+    if not trigger_id:
+        return False
+    try:
+        deps.slack.push_view(team_id, trigger_id, view)
+        return True
     except SlackCallError:
         return False
 

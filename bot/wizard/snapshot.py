@@ -66,6 +66,7 @@ class Snapshot:
     items: tuple[ItemView, ...] = ()
     stored: tuple[StoredView, ...] = ()
     read: WizardRead | None = field(default=None, repr=False, compare=False)  # what a save starts from
+    created_by: str = ""  # who started the registration (the policy's creator)
 
     def items_of(self, phase: Phase) -> list[ItemView]:
         return [item for item in self.items if item.phase is phase]
@@ -141,6 +142,7 @@ def snapshot_of(read: WizardRead, *, platform: Platform, user_id: str, vault: Va
         items=items,
         stored=stored,
         read=read,
+        created_by=registration.created_by,
     )
 
 

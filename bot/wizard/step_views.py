@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.catalogue import UNKNOWN, CredentialField
-from bot.registrations.checklist import Phase
+from bot.codat.views import read_back_text, then_verify_text
+from bot.registrations.checklist import ENABLED_IN_CODAT, Phase
 from bot.slack.blocks import (
     Block,
     actions,
@@ -29,6 +30,7 @@ from bot.wizard.ids import EDITABLE_STEPS, ActionId, BlockId, Metadata, Step, cr
 from bot.wizard.snapshot import Snapshot, mailbox_applies
 from bot.wizard.steps import PORTAL_ACCOUNT
 from bot.wizard.views import assignment_blocks, checkbox_blocks, gone_view, modal, radio, step_header
+from core.i18n import format_day
 from storage.statuses import ItemStatus
 
 DETAILS_MAX = 2000
@@ -181,7 +183,9 @@ def registration_view(snapshot: Snapshot, *, editing: bool = False) -> dict[str,
 def credential_choices(snapshot: Snapshot) -> list[tuple[str, str]]:
     """Ticked credential-phase items: the platform's extras, and 'found out' when the docs are silent."""
     choices = [
-        (i.key, i.title) for i in snapshot.items_of(Phase.credentials) if i.key != "retrieve_credentials"
+        (i.key, i.title)
+        for i in snapshot.items_of(Phase.credentials)
+        if i.key not in ("retrieve_credentials", ENABLED_IN_CODAT)  # Codat ticks its own
     ]
     if not snapshot.platform.credentials_known:
         choices.insert(0, ("retrieve_credentials", t.CHECK_FOUND_OUT))
@@ -290,7 +294,7 @@ def remaining_text(snapshot: Snapshot) -> str:
         t.SUMMARY_REMAINING_LINE.format(
             title=item.title,
             owner=item.owner or snapshot.user_id,
-            due=t.SUMMARY_DUE.format(date=item.due.isoformat()) if item.due else "",
+            due=t.SUMMARY_DUE.format(date=format_day(item.due)) if item.due else "",
         )
         for item in snapshot.open_items
     )
@@ -298,11 +302,18 @@ def remaining_text(snapshot: Snapshot) -> str:
 
 
 def next_text(snapshot: Snapshot) -> str:
+    """Where the keys go (the Codat Portal's page), how a person with the accessor role reads them
+    (the bot never does), and that "Enabled in Codat" then ticks itself."""
     platform = snapshot.platform
     template = t.SUMMARY_NEXT if platform.credentials_required else t.SUMMARY_NEXT_NO_CREDENTIALS
     text = template.format(path=platform.portal_path)
     if platform.portal_link:
         text += "\n" + t.SUMMARY_PORTAL_LINK.format(url=platform.portal_link)
+    read_back = read_back_text([ref.resource_name for ref in snapshot.stored])
+    if platform.credentials_required and read_back:
+        text += "\n" + read_back
+    if snapshot.item(ENABLED_IN_CODAT) is not None:
+        text += "\n" + then_verify_text(platform, snapshot.environment)
     return text
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from bot.catalogue import Catalogue, Platform
+from bot.registrations.checklist import ENABLED_IN_CODAT
 from bot.wizard import texts as t
 from bot.wizard.answers import (
     Assignment,
@@ -147,7 +148,8 @@ def credentials_outcome(
                     )
     if errors:
         return Outcome(errors)
-    statuses = {key: _done_if(key in value.checked) for key in item_keys}
+    # "Enabled in Codat" is Codat's to tick (bot.codat.verification): the step never changes it.
+    statuses = {key: _done_if(key in value.checked) for key in item_keys if key != ENABLED_IN_CODAT}
     if "retrieve_credentials" in statuses and (platform.credentials_required or platform.credentials_known):
         statuses["retrieve_credentials"] = DONE
     return Outcome({}, statuses, {})

@@ -27,6 +27,7 @@ from simulators.slack.state import SlackError, dm_channel_id
 from simulators.slack.views import iter_elements
 
 if TYPE_CHECKING:
+    from simulators.codat import CodatStandIn
     from simulators.slack.events_client import EventsResponse, SlackEventsClient
     from simulators.slack.web_api import SlackWebApi
 
@@ -39,7 +40,10 @@ MAX_RECORDED_CALLS = 1000  # keeps a long session's memory flat
 SLACK_ACK_SECONDS = 3.0  # Slack gives up on an acknowledgement after 3 s
 MAX_MESSAGE_CHARS = 4000  # what the page lets a person type into the Messages tab
 BOT_EVENTS = ("app_home_opened", "message.im")  # the events manifest.yml subscribes to
-_USER_FIELDS = ("id", "name", "real_name", "tz", "tz_label", "deleted", "is_admin", "is_bot")
+_USER_FIELDS = (
+    "id", "name", "real_name", "tz", "tz_label", "deleted",
+    "is_admin", "is_owner", "is_restricted", "is_ultra_restricted", "is_bot",
+)  # fmt: skip
 
 
 class ApiError(Exception):
@@ -61,8 +65,10 @@ class PageApi:
         *,
         secrets_notice: str = "the development vault — development only",
         bot_events: tuple[str, ...] = BOT_EVENTS,
+        codat: CodatStandIn | None = None,
     ) -> None:
         self.api, self.events, self.deps = api, events, deps
+        self.codat = codat  # the sandbox's Codat stand-in (None: a Codat named in the settings)
         self.secrets_notice = secrets_notice
         self.bot_events = set(bot_events)
         self._unhandled_events: set[str] = set()
@@ -79,6 +85,7 @@ class PageApi:
             "/api/action": self.action,
             "/api/tab": self.open_tab,
             "/api/clock": self.advance_clock,
+            "/api/codat": self.set_codat_enabled,
         }
 
     # -- what the person sees ----------------------------------------------------------------------
@@ -113,6 +120,7 @@ class PageApi:
             "modals": self.api.views_for(user)["stack"],
             "home": self.api.home(user),
             "secrets_notice": self.secrets_notice,
+            "codat": self._codat_state(),
         }
 
     def switch_user(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -298,6 +306,56 @@ class PageApi:
         self.deps.background.wait_idle(10)
         return {"ran": True, "result": _plain(result)}
 
+    def set_codat_enabled(self, body: dict[str, Any]) -> dict[str, Any]:
+        """An admin switches an integration on or off in the Codat stand-in, as in the Codat Portal;
+        then the workspace's registrations under that key are checked at once (as `verify` does),
+        so "Enabled in Codat" ticks on the page without waiting for the daily check."""
+        if self.codat is None:
+            raise ApiError(404, "this sandbox asks a Codat named in its settings, not a stand-in")
+        user = self._user(body.get("user"))
+        if not self.api.workspace.user(user)["is_admin"]:
+            raise ApiError(403, "only an admin can switch integrations on in Codat")
+        key, enabled = str(body.get("key") or ""), body.get("enabled")
+        if not isinstance(enabled, bool):
+            raise ApiError(400, "enabled must be true or false")
+        try:
+            self.codat.set_enabled(key, enabled)
+        except KeyError:
+            raise ApiError(404, f"the Codat stand-in has no integration {key[:8]!r}") from None
+        checked = ticked = 0
+        if enabled:
+            checked, ticked = self._verify_key(user, key)
+        self.api.workspace.mark_changed()
+        return {"ok": True, "key": key, "enabled": enabled, "checked": checked, "ticked": ticked}
+
+    def _verify_key(self, user: str, key: str) -> tuple[int, int]:
+        """Check the workspace's open registrations whose Codat key is `key`: (checked, ticked)."""
+        from bot.codat.verification import codat_key, verify
+        from storage.audit import Surface
+        from storage.repositories import Registrations
+        from storage.statuses import RegistrationStatus
+
+        team_id = self.api.workspace.team_id
+        checked = ticked = 0
+        for row in Registrations(self.deps.db, team_id).overview():
+            _, row_key = codat_key(self.deps, row.platform, row.environment)
+            if row.status is not RegistrationStatus.in_progress or row_key != key:
+                continue
+            result = verify(
+                self.deps, team_id=team_id, user_id=user, registration_id=row.id, surface=Surface.page
+            )
+            checked += 1
+            ticked += int(bool(result and result.recorded.ticked))
+        return checked, ticked
+
+    def _codat_state(self) -> dict[str, Any] | None:
+        if self.codat is None:
+            return None
+        integrations = [
+            {"key": i["key"], "name": i["name"], "enabled": i["enabled"]} for i in self.codat.integrations()
+        ]
+        return {"integrations": integrations}
+
     # -- lookups ---------------------------------------------------------------------------------
     def _user(self, user: Any) -> str:
         try:
@@ -384,7 +442,20 @@ def _user_summary(user: dict[str, Any]) -> dict[str, Any]:
     summary = {key: user.get(key) for key in _USER_FIELDS}
     summary["email"] = user["profile"].get("email")
     summary["display_name"] = user["profile"].get("display_name")
+    summary["role"] = _role(user)
     return summary
+
+
+def _role(user: dict[str, Any]) -> str:
+    """The persona's Slack role, as the page shows it (the bot's admins are worked out by the bot:
+    with no ADMIN_* settings, the workspace's admins and owners)."""
+    if user.get("is_bot"):
+        return "app"
+    if user.get("is_restricted") or user.get("is_ultra_restricted"):
+        return "guest"
+    if user.get("is_owner"):
+        return "workspace owner"
+    return "workspace admin" if user.get("is_admin") else "member"
 
 
 def _plain(value: Any) -> Any:

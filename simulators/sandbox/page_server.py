@@ -4,7 +4,7 @@ GET  /                       the page (static/index.html; static/* for its scrip
 GET  /api/state?user=&since=&wait=
                              what a user sees; waits (at most 25 s) until the workspace's change
                              counter passes `since`
-POST /api/switch | command | view/submit | view/close | action | tab | clock   (JSON bodies)
+POST /api/switch | command | view/submit | view/close | action | tab | clock | codat   (JSON bodies)
 
 Only requests addressed to this host and port (and, from a browser, from this page) are
 answered, so another site open in the same browser cannot drive the sandbox. Nothing about a
@@ -25,6 +25,7 @@ from core.network import loopback_ipv4
 from simulators.sandbox.page_api import BOT_EVENTS, MAX_WAIT_SECONDS, ApiError, PageApi
 
 if TYPE_CHECKING:
+    from simulators.codat import CodatStandIn
     from simulators.slack.events_client import SlackEventsClient
     from simulators.slack.web_api import SlackWebApi
 
@@ -72,9 +73,12 @@ class PageServer:
         host: str = "127.0.0.1",
         secrets_notice: str = "the development vault — development only",
         bot_events: tuple[str, ...] = BOT_EVENTS,
+        codat: CodatStandIn | None = None,
     ) -> None:
         self.host = loopback_ipv4(host)  # ValueError for anything that is not loopback
-        self.actions = PageApi(api, events, deps, secrets_notice=secrets_notice, bot_events=bot_events)
+        self.actions = PageApi(
+            api, events, deps, secrets_notice=secrets_notice, bot_events=bot_events, codat=codat
+        )
         self._routes = self.actions.routes()
         self._static = {p.name for p in STATIC_DIR.iterdir() if p.suffix in _CONTENT_TYPES}
         self._server: _Server | None = None

@@ -4,6 +4,7 @@ Everything listens on 127.0.0.1 only: the page has no sign-in, so anyone who can
 as any simulated user. The bot is the production composition (runtime.build_runtime: the same Bolt
 app, handlers, storage, scheduler and vault); only its Slack is local, reached through
 SLACK_API_URL, and every click reaches it as a request signed with a secret made for this run.
+Its Codat is local too (simulators.sandbox.codat), unless the settings name one explicitly.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from core import settings as core_settings
 from core.clock import Clock
 from core.network import loopback_ipv4
 from core.settings import ConfigError, Settings, load_settings
+from simulators.sandbox.codat import SandboxCodat, codat_settings, start_codat
 from simulators.sandbox.page_server import PageServer
 from simulators.slack.events_client import SlackEventsClient
 from simulators.slack.state import SlackWorkspace
@@ -63,6 +65,20 @@ def refuse_in_production(settings: Settings) -> None:
     )
 
 
+def refuse_real_secret_manager(settings: Settings, *, asked: bool = False) -> None:
+    """SandboxError when credentials typed into the page would reach Google Cloud Secret Manager
+    (GCP_PROJECT_ID without SECRET_MANAGER_ENDPOINT), unless that was `asked` for explicitly."""
+    if settings.GCP_PROJECT_ID and not settings.SECRET_MANAGER_ENDPOINT and not asked:
+        raise SandboxError(
+            "GCP_PROJECT_ID is set without SECRET_MANAGER_ENDPOINT, so credentials typed into the page "
+            "would go to the real Google Cloud Secret Manager. The sandbox writes to the development "
+            "vault (unset GCP_PROJECT_ID) or to a Secret Manager emulator (`python -m "
+            "simulators.secret_manager --port 8085`, then SECRET_MANAGER_ENDPOINT=127.0.0.1:8085). "
+            "To use the real Secret Manager anyway, ask for it: `python app.py sandbox "
+            "--real-secret-manager`"
+        )
+
+
 def bot_settings(settings: Settings, bot_token: str, signing_secret: str, api_url: str) -> Settings:
     """The user's settings (database, vault, scheduler…) with Slack pointed at the local stand-in."""
     kept = settings.model_dump(exclude=_SLACK_SETTINGS)
@@ -90,7 +106,7 @@ class _ThreadingWsgiServer(ThreadingMixIn, WSGIServer):
 
 
 class _BotServer:
-    """The bot's WSGI app (POST /slack/events, GET /healthz) on a free loopback port."""
+    """The bot's WSGI app (POST /slack/events, GET /healthz, /readyz, /metrics) on a free loopback port."""
 
     def __init__(self, wsgi: Callable[..., Any], host: str) -> None:
         self._server = make_server(
@@ -118,7 +134,9 @@ class Sandbox:
         host: str | None = None,
         port: int | None = None,
         clock: Clock | None = None,
+        real_secret_manager: bool = False,
     ) -> None:
+        refuse_real_secret_manager(settings, asked=real_secret_manager)
         self.settings = settings
         self.host = sandbox_host(settings, host)
         self.port = settings.SANDBOX_PORT if port is None else port
@@ -129,6 +147,7 @@ class Sandbox:
         self.app: Any = None
         self.events: SlackEventsClient | None = None
         self.page: PageServer | None = None
+        self.codat: SandboxCodat | None = None  # the Codat stand-in, unless a Codat was named
         self._bot: _BotServer | None = None
 
     @property
@@ -138,6 +157,7 @@ class Sandbox:
         return self.page.url
 
     def start(self) -> Sandbox:
+        from bot.catalogue import load_catalogue
         from handlers.http import SLACK_PATH, make_wsgi_app
         from runtime import build_runtime  # imported late: the sandbox is optional at start-up
 
@@ -149,8 +169,11 @@ class Sandbox:
             self.api = SlackWebApi(token, host=self.host, workspace=workspace).start()
             signing_secret = secrets.token_hex(32)  # per run: nothing outside this process knows it
             settings = bot_settings(self.settings, token, signing_secret, self.api.url)
+            # Codat: a local stand-in too, unless the settings name a Codat explicitly.
+            self.codat = start_codat(self.settings, self.host, load_catalogue())
+            settings = codat_settings(settings, self.codat)
             self.deps, self.app = build_runtime(settings, clock=clock)
-            self._bot = _BotServer(make_wsgi_app(self.app, self.deps.db), self.host)
+            self._bot = _BotServer(make_wsgi_app(self.app, self.deps), self.host)
             self.events = SlackEventsClient(self._bot.url + SLACK_PATH, signing_secret, web_api=self.api)
             notice = secrets_destination(self.settings, self.deps.vault.location_label)
             self.page = self._start_page(notice)
@@ -161,7 +184,10 @@ class Sandbox:
 
     def _start_page(self, notice: str) -> PageServer:
         assert self.api is not None and self.events is not None
-        page = PageServer(self.api, self.events, self.deps, host=self.host, secrets_notice=notice)
+        codat = self.codat.standin if self.codat is not None else None
+        page = PageServer(
+            self.api, self.events, self.deps, host=self.host, secrets_notice=notice, codat=codat
+        )
         try:
             return page.start(self.port)
         except OSError as error:
@@ -187,6 +213,9 @@ class Sandbox:
         api, self.api = self.api, None
         if api is not None:
             api.stop()
+        codat, self.codat = self.codat, None
+        if codat is not None:
+            codat.stop()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -201,12 +230,14 @@ def run_sandbox(
     stop: threading.Event | None = None,
     out: IO[str] | None = None,
     err: IO[str] | None = None,
+    real_secret_manager: bool = False,
 ) -> int:
-    """Start the sandbox, print its URL, serve until Ctrl-C / SIGTERM (or `stop`). Exit status."""
+    """Start the sandbox, print its URL, serve until Ctrl-C / SIGTERM (or `stop`). Exit status.
+    With GCP_PROJECT_ID and no emulator it starts only when `real_secret_manager` was asked for."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
         refuse_in_production(settings)
-        sandbox = Sandbox(settings).start()
+        sandbox = Sandbox(settings, real_secret_manager=real_secret_manager).start()
     except (SandboxError, ConfigError) as error:
         print(f"codat-register sandbox cannot start: {error}", file=err, flush=True)
         return 2
@@ -229,6 +260,12 @@ def run_sandbox(
             file=out,
             flush=True,
         )
+        if sandbox.codat is not None:
+            print(
+                "codat-register sandbox: Codat is a local stand-in (switch integrations on in the page's "
+                "sidebar); set CODAT_API_URL and CODAT_API_KEY to ask another Codat",
+                file=out,
+            )
         print("codat-register sandbox: press Ctrl-C to stop", file=out, flush=True)
         while not stop.wait(0.5):
             pass

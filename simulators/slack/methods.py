@@ -17,8 +17,11 @@ Method = Callable[[dict[str, Any]], dict[str, Any]]
 MESSAGE_FIELDS = ("blocks", "attachments", "metadata")
 
 
-def web_api_methods(workspace: SlackWorkspace, views: ViewStore) -> dict[str, Method]:
-    """Method name ("chat.postMessage") -> handler, over one workspace and its views."""
+def web_api_methods(
+    workspace: SlackWorkspace, views: ViewStore, upload_url: Callable[[str], str] | None = None
+) -> dict[str, Method]:
+    """Method name ("chat.postMessage") -> handler, over one workspace and its views;
+    `upload_url(file_id)` is where files.getUploadURLExternal tells the client to POST the bytes."""
     ws = workspace
 
     def auth_test(params: dict[str, Any]) -> dict[str, Any]:
@@ -84,6 +87,23 @@ def web_api_methods(workspace: SlackWorkspace, views: ViewStore) -> dict[str, Me
         )
         return {"view": view}
 
+    def files_get_upload_url(params: dict[str, Any]) -> dict[str, Any]:
+        if upload_url is None:
+            raise SlackError("not_allowed_token_type")
+        try:
+            length = int(required(params, "length"))
+        except ValueError:
+            raise SlackError("invalid_arguments", ["[ERROR] length must be an integer"]) from None
+        file_id = ws.start_upload(required(params, "filename"), length)
+        return {"upload_url": upload_url(file_id), "file_id": file_id}
+
+    def files_complete_upload(params: dict[str, Any]) -> dict[str, Any]:
+        files = decoded(required(params, "files"), "files")
+        if not isinstance(files, list) or not files:
+            raise SlackError("invalid_arguments", ["[ERROR] files must be a non-empty JSON array"])
+        channel = params.get("channel_id") or None
+        return {"files": ws.complete_upload(files, channel, params.get("initial_comment"))}
+
     def views_publish(params: dict[str, Any]) -> dict[str, Any]:
         return {
             "view": views.publish(required(params, "user_id"), view_param(params), hash=params.get("hash"))
@@ -97,6 +117,8 @@ def web_api_methods(workspace: SlackWorkspace, views: ViewStore) -> dict[str, Me
         "chat.delete": chat_delete,
         "chat.getPermalink": chat_get_permalink,
         "conversations.open": conversations_open,
+        "files.getUploadURLExternal": files_get_upload_url,
+        "files.completeUploadExternal": files_complete_upload,
         "users.info": lambda p: {
             "user": ws.user(
                 required(p, "user"), include_locale=str(p.get("include_locale")).lower() in ("1", "true")
@@ -104,6 +126,7 @@ def web_api_methods(workspace: SlackWorkspace, views: ViewStore) -> dict[str, Me
         },
         "users.lookupByEmail": lambda p: {"user": ws.user_by_email(required(p, "email"))},
         "users.list": users_list,
+        "usergroups.users.list": lambda p: {"users": ws.usergroup_members(required(p, "usergroup"))},
         "views.open": lambda p: {"view": views.open(trigger_param(p), view_param(p))},
         "views.push": lambda p: {"view": views.push(trigger_param(p), view_param(p))},
         "views.update": views_update,

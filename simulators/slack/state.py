@@ -1,4 +1,4 @@
-"""The state of a simulated Slack workspace: users, channels, messages and trigger ids.
+"""The state of a simulated Slack workspace: users, channels, messages, uploaded files and trigger ids.
 
 Views (modal stacks, App Home) live in `views.ViewStore`, which shares this workspace's lock.
 Shared by the Web API stand-in (tests) and the sandbox page; every change bumps `version`
@@ -13,7 +13,7 @@ import string
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -70,13 +70,46 @@ class SimUser:
     is_ultra_restricted: bool = False  # a single-channel guest
 
 
+@dataclass
+class SimFile:
+    """A file uploaded through files.getUploadURLExternal: its bytes once they arrived, its channels
+    once files.completeUploadExternal shared it."""
+
+    id: str
+    name: str
+    length: int  # as announced to getUploadURLExternal
+    user: str
+    created: float
+    content: bytes | None = None
+    title: str = ""
+    channels: list[str] = field(default_factory=list)
+    completed: bool = False
+
+
+# The personas: Alice is the workspace's admin (so, with no ADMIN_* settings, the bot's admin too),
+# Bob, Carol and Camille are members, Gus is a guest from a partner company, Dave has left.
 DEFAULT_USERS = (
     SimUser("U0ALICE", "alice", "Alice Archer", "alice@acme.example", "Europe/London", is_admin=True),
     SimUser("U0BOB", "bob", "Bob Brown", "bob@acme.example", "America/New_York"),
     SimUser("U0CAROL", "carol", "Carol Chen", "carol@acme.example", "Asia/Tokyo"),
     SimUser("U0DAVE", "dave", "Dave Dormant", "dave@acme.example", "Europe/London", deleted=True),
     SimUser("U0CAMILLE", "camille", "Camille Caron", "camille@acme.example", "Europe/Paris", locale="fr-FR"),
+    SimUser("U0GUS", "gus", "Gus Guest", "gus@partner.example", "America/Los_Angeles", is_restricted=True),
 )
+
+
+@dataclass
+class SimUsergroup:
+    """A user group (`@codat-admins`): what usergroups.users.list answers."""
+
+    id: str
+    handle: str
+    name: str
+    users: tuple[str, ...] = ()
+
+
+# ADMIN_USERGROUP=S0ADMINS makes its members the bot's admins.
+DEFAULT_USERGROUPS = (SimUsergroup("S0ADMINS", "codat-admins", "codat-register admins", ("U0ALICE",)),)
 
 
 class SlackWorkspace:
@@ -93,6 +126,7 @@ class SlackWorkspace:
         bot_id: str = "B0BOT",
         app_id: str = "A0CODAT",
         users: tuple[SimUser, ...] | None = DEFAULT_USERS,
+        usergroups: tuple[SimUsergroup, ...] = DEFAULT_USERGROUPS,
         strict_triggers: bool = True,
         trigger_ttl: float = 3.0,
         clock: Callable[[], float] = time.time,
@@ -111,8 +145,10 @@ class SlackWorkspace:
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._ephemerals: dict[str, list[dict[str, Any]]] = {}
         self._triggers: dict[str, tuple[str, float]] = {}
+        self._files: dict[str, SimFile] = {}
         for user in users or ():
             self._users[user.id] = copy.copy(user)
+        self._usergroups = {group.id: copy.copy(group) for group in usergroups}
 
     # -- change tracking ---------------------------------------------------------------------
     @property
@@ -234,6 +270,25 @@ class SlackWorkspace:
             "is_app_user": False,
             "updated": int(self._clock()),
         }
+
+    # -- user groups ---------------------------------------------------------------------------
+    def set_usergroup(self, usergroup_id: str, users: tuple[str, ...], *, handle: str | None = None) -> None:
+        """Create a user group or replace its members."""
+        with self._lock:
+            group = self._usergroups.get(usergroup_id)
+            if group is None:
+                name = handle or usergroup_id.lower()
+                group = self._usergroups[usergroup_id] = SimUsergroup(usergroup_id, name, name)
+            group.users = tuple(users)
+            self.mark_changed()
+
+    def usergroup_members(self, usergroup_id: str) -> list[str]:
+        """usergroups.users.list: the group's members (no_such_subteam for an unknown id)."""
+        with self._lock:
+            group = self._usergroups.get(usergroup_id)
+            if group is None:
+                raise SlackError("no_such_subteam")
+            return list(group.users)
 
     # -- channels and messages -----------------------------------------------------------------
     def add_channel(self, channel_id: str, name: str) -> None:
@@ -379,6 +434,85 @@ class SlackWorkspace:
     def ephemerals(self, user_id: str) -> list[dict[str, Any]]:
         with self._lock:
             return copy.deepcopy(self._ephemerals.get(user_id, []))
+
+    # -- files (files.getUploadURLExternal, the upload URL, files.completeUploadExternal) -------------
+    def start_upload(self, filename: str, length: int) -> str:
+        """A new file waiting for its bytes; its id (Slack's shape, "F…")."""
+        if length <= 0:
+            raise SlackError("invalid_arguments", ["[ERROR] length must be a positive integer"])
+        with self._lock:
+            file_id = random_id("F")
+            self._files[file_id] = SimFile(file_id, filename, length, self.bot_user_id, self._clock())
+            return file_id
+
+    def receive_upload(self, file_id: str, content: bytes) -> None:
+        """The bytes POSTed to a file's upload URL."""
+        with self._lock:
+            upload = self._files.get(file_id)
+            if upload is None or upload.completed:
+                raise SlackError("file_not_found")
+            upload.content = bytes(content)
+
+    def complete_upload(
+        self, files: list[dict[str, Any]], channel: str | None, initial_comment: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Finish uploads; with a channel, share them there as one message carrying the files."""
+        with self._lock:
+            found = []
+            for item in files:
+                upload = self._files.get(str(item.get("id") or ""))
+                if upload is None or upload.content is None or upload.completed:
+                    raise SlackError("file_not_found")
+                if len(upload.content) != upload.length:
+                    raise SlackError("invalid_arguments", ["[ERROR] the uploaded size differs from length"])
+                found.append((upload, str(item.get("title") or upload.name)))
+            channel_id = self.resolve_channel(channel) if channel else None
+            for upload, title in found:
+                upload.title, upload.completed = title, True
+                if channel_id:
+                    upload.channels.append(channel_id)
+            shared = [self._file_object(upload) for upload, _ in found]
+            if channel_id:
+                message = {
+                    "type": "message",
+                    "ts": self._next_ts(),
+                    "text": initial_comment or "",
+                    "user": self.bot_user_id,
+                    "bot_id": self.bot_id,
+                    "app_id": self.app_id,
+                    "team": self.team_id,
+                    "upload": True,
+                    "files": shared,
+                }
+                self._messages.setdefault(channel_id, []).append(message)
+            self.mark_changed()
+            return copy.deepcopy(shared)
+
+    def file(self, file_id: str) -> SimFile:
+        """An uploaded file with its bytes (a copy)."""
+        with self._lock:
+            upload = self._files.get(file_id)
+            if upload is None:
+                raise SlackError("file_not_found")
+            return copy.deepcopy(upload)
+
+    def files(self) -> list[SimFile]:
+        """Every file uploaded (finished or not), oldest first."""
+        with self._lock:
+            return [copy.deepcopy(upload) for upload in self._files.values()]
+
+    def _file_object(self, upload: SimFile) -> dict[str, Any]:
+        return {
+            "id": upload.id,
+            "name": upload.name,
+            "title": upload.title,
+            "size": upload.length,
+            "user": upload.user,
+            "created": int(upload.created),
+            "channels": [c for c in upload.channels if not c.startswith("D")],
+            "ims": [c for c in upload.channels if c.startswith("D")],
+            "url_private": f"https://files.slack.com/files-pri/{self.team_id}-{upload.id}/{upload.name}",
+        }
 
     # -- trigger ids -----------------------------------------------------------------------------
     def issue_trigger_id(self, user_id: str) -> str:

@@ -2,7 +2,12 @@
 
 Point the client at it with `WebClient(token=..., base_url=api.url)`. Every call is recorded
 (`calls`, `wait_for`), faults can be injected (`fail_next`), and the workspace behind it
-(users, DMs, messages, modals, App Home) is what the sandbox page renders.
+(users, DMs, messages, modals, App Home, uploaded files) is what the sandbox page renders.
+
+Files: files.getUploadURLExternal answers an upload URL served here (`/upload/<file id>`: the
+POSTed body is the file, as slack_sdk sends it; recorded as method "upload"), and
+files.completeUploadExternal shares the file into its channel as a message carrying it. Tests
+read the bytes with `files()` / `file(file_id)`.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from core.network import loopback_ipv4
 from simulators.slack.methods import message_fields, web_api_methods
-from simulators.slack.state import SlackError, SlackWorkspace
+from simulators.slack.state import SimFile, SlackError, SlackWorkspace
 from simulators.slack.views import ViewStore
 
 DEFAULT_BOT_TOKEN = "xoxb-standin"  # a fake token the stand-in accepts
@@ -94,7 +99,11 @@ class SlackWebApi:
         self._response_urls: dict[str, tuple[str, str, str | None, bool]] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
-        self._methods = web_api_methods(self.workspace, self.views)
+        self._methods = web_api_methods(
+            self.workspace,
+            self.views,
+            upload_url=lambda file_id: f"http://{self.host}:{self.port}/upload/{file_id}",
+        )
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> SlackWebApi:
@@ -205,6 +214,13 @@ class SlackWebApi:
     def dm_channel_for(self, user_id: str) -> str:
         return self.workspace.dm_channel_for(user_id)
 
+    def files(self) -> list[SimFile]:
+        """Every file uploaded here, with its bytes (`content`) and the channels it was shared in."""
+        return self.workspace.files()
+
+    def file(self, file_id: str) -> SimFile:
+        return self.workspace.file(file_id)
+
     def issue_trigger_id(self, user_id: str) -> str:
         return self.workspace.issue_trigger_id(user_id)
 
@@ -230,13 +246,18 @@ class SlackWebApi:
         raw = request.rfile.read(int(request.headers.get("Content-Length") or 0))
         headers = dict(request.headers.items())
         params = dict(parse_qsl(url.query, keep_blank_values=True))
-        method, status, extra_headers = "", 200, {}
+        method, status = "", 200
+        extra_headers: dict[str, str] = {}
         try:
-            params |= _parse_body(raw, headers.get("Content-Type", ""))
-            if url.path.startswith("/response/"):
+            if url.path.startswith("/upload/"):  # the body is the file's bytes, not a form
+                method = "upload"
+                status, body = self._upload(url.path.removeprefix("/upload/"), raw)
+            elif url.path.startswith("/response/"):
+                params |= _parse_body(raw, headers.get("Content-Type", ""))
                 method = "response_url"
                 status, body = self._respond_via_url(url.path.removeprefix("/response/"), params)
             elif url.path.startswith("/api/"):
+                params |= _parse_body(raw, headers.get("Content-Type", ""))
                 method = url.path.removeprefix("/api/")
                 status, body, extra_headers = self._api(method, params, headers)
             else:
@@ -281,6 +302,16 @@ class SlackWebApi:
             if exc.messages:
                 body["response_metadata"] = {"messages": exc.messages}
             return 200, body, {}
+
+    def _upload(self, file_id: str, content: bytes) -> tuple[int, dict[str, Any]]:
+        fault = self._take_fault("upload")
+        if fault is not None:
+            return fault.status, {"ok": False, "error": fault.error}
+        try:
+            self.workspace.receive_upload(file_id, content)
+        except SlackError as exc:
+            return 404, {"ok": False, "error": exc.error}
+        return 200, {"ok": True, "size": len(content)}
 
     def _respond_via_url(self, token: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self._calls_changed:

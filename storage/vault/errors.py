@@ -10,6 +10,7 @@ from __future__ import annotations
 from google.api_core import exceptions as google_exceptions
 from google.auth import exceptions as auth_exceptions
 
+from core.i18n import N_, gettext
 from core.logs import scrub
 from storage.vault.base import VaultError
 
@@ -21,48 +22,48 @@ PERMISSIONS = {
     "disable_secret_version": "secretmanager.versions.disable",
 }
 _ACTIONS = {
-    "create_secret": "create the secret",
-    "add_secret_version": "add a version to the secret",
-    "disable_secret_version": "disable the previous version of the secret",
+    "create_secret": N_("create the secret"),
+    "add_secret_version": N_("add a version to the secret"),
+    "disable_secret_version": N_("disable the previous version of the secret"),
 }
 
-EMPTY_VALUE = "The credential is empty. Paste the value and submit again."
-TOO_LARGE = (
+EMPTY_VALUE = N_("The credential is empty. Paste the value and submit again.")
+TOO_LARGE = N_(
     "The credential is {size:,} bytes; Secret Manager accepts at most {limit:,} bytes (64 KiB). "
     "Check that you pasted only the credential, then submit again."
 )
-NOT_TEXT = "The credential must be text. Paste the value and submit again."
-REGISTRATION_MISSING = (
+NOT_TEXT = N_("The credential must be text. Paste the value and submit again.")
+REGISTRATION_MISSING = N_(
     "This registration no longer exists in this workspace, so nothing was saved. "
     "Start the registration again."
 )
-PERMISSION_DENIED = (
+PERMISSION_DENIED = N_(
     "The bot is not allowed to {action} in Secret Manager: it needs the permission `{permission}` "
     "on secret `{secret_id}` (project {project}). Ask a Google Cloud admin to grant the bot's "
     "service account the codat-register role (README > Secrets). Nothing was saved."
 )
-UNAVAILABLE = "Secret Manager did not answer in time. Nothing was saved. Please try again."
-QUOTA = "Secret Manager is busy (quota). Wait a minute and try again."
-INVALID_ARGUMENT = (
+UNAVAILABLE = N_("Secret Manager did not answer in time. Nothing was saved. Please try again.")
+QUOTA = N_("Secret Manager is busy (quota). Wait a minute and try again.")
+INVALID_ARGUMENT = N_(
     "Secret Manager rejected the request for secret `{secret_id}`: {reason}. Nothing was saved."
 )
-UNCONFIRMED = (
+UNCONFIRMED = N_(
     "Secret Manager answered without confirming the new version of secret `{secret_id}` ({problem}). "
     "The credential may not be stored: please submit it again."
 )
-UNRECORDED = (
+UNRECORDED = N_(
     "The credential reached the vault, but the bot could not record where it went. Please submit it again."
 )
-DATABASE_UNAVAILABLE = "The bot could not reach its database, so nothing was saved. Please try again."
-AUTHENTICATION = (
+DATABASE_UNAVAILABLE = N_("The bot could not reach its database, so nothing was saved. Please try again.")
+AUTHENTICATION = N_(
     "The bot could not authenticate to Google Cloud, so nothing was saved. Ask an admin to check "
     "the service account credentials (Application Default Credentials)."
 )
-GENERIC = (
+GENERIC = N_(
     "Secret Manager could not store the credential (error {code}). Nothing was saved. Please try "
     "again; if it keeps failing, ask an admin to check the bot's logs."
 )
-DEVELOPMENT_WRITE_FAILED = (
+DEVELOPMENT_WRITE_FAILED = N_(
     "The development vault could not write the credential ({reason}). Nothing was saved. "
     "Check that DATA_DIR is writable."
 )
@@ -71,48 +72,50 @@ _MAX_REASON = 200
 
 
 def empty_value() -> VaultError:
-    return VaultError(EMPTY_VALUE, code="empty_value")
+    return VaultError(gettext(EMPTY_VALUE), code="empty_value")
 
 
 def not_text() -> VaultError:
-    return VaultError(NOT_TEXT, code="invalid_value")
+    return VaultError(gettext(NOT_TEXT), code="invalid_value")
 
 
 def too_large(size: int, limit: int) -> VaultError:
-    return VaultError(TOO_LARGE.format(size=size, limit=limit), code="payload_too_large")
+    return VaultError(gettext(TOO_LARGE).format(size=size, limit=limit), code="payload_too_large")
 
 
 def registration_missing() -> VaultError:
-    return VaultError(REGISTRATION_MISSING, code="registration_not_found")
+    return VaultError(gettext(REGISTRATION_MISSING), code="registration_not_found")
 
 
 def out_of_time(code: str = "deadline_exceeded") -> VaultError:
     """Retries used up the total deadline (UNAVAILABLE or DEADLINE_EXCEEDED throughout)."""
-    return VaultError(UNAVAILABLE, code=code, retryable=True)
+    return VaultError(gettext(UNAVAILABLE), code=code, retryable=True)
 
 
 def unconfirmed(secret_id: str, problem: str) -> VaultError:
-    return VaultError(UNCONFIRMED.format(secret_id=secret_id, problem=problem), code="unconfirmed_version")
+    return VaultError(
+        gettext(UNCONFIRMED).format(secret_id=secret_id, problem=problem), code="unconfirmed_version"
+    )
 
 
 def database_unavailable() -> VaultError:
-    return VaultError(DATABASE_UNAVAILABLE, code="database", retryable=True)
+    return VaultError(gettext(DATABASE_UNAVAILABLE), code="database", retryable=True)
 
 
 def unconfirmed_record() -> VaultError:
-    return VaultError(UNRECORDED, code="unrecorded", retryable=True)
+    return VaultError(gettext(UNRECORDED), code="unrecorded", retryable=True)
 
 
 def development_write_failed(reason: str) -> VaultError:
-    return VaultError(DEVELOPMENT_WRITE_FAILED.format(reason=reason), code="development_vault")
+    return VaultError(gettext(DEVELOPMENT_WRITE_FAILED).format(reason=reason), code="development_vault")
 
 
 def from_google(error: Exception, *, method: str, secret_id: str, project: str) -> VaultError:
     """The VaultError for a failed Secret Manager call. Never includes the request or the value."""
     if isinstance(error, google_exceptions.PermissionDenied):
         permission = PERMISSIONS.get(method, method)
-        action = _ACTIONS.get(method, method)
-        message = PERMISSION_DENIED.format(
+        action = gettext(_ACTIONS.get(method, method))
+        message = gettext(PERMISSION_DENIED).format(
             action=action, permission=permission, secret_id=secret_id, project=project
         )
         return VaultError(message, code="permission_denied")
@@ -121,15 +124,15 @@ def from_google(error: Exception, *, method: str, secret_id: str, project: str) 
     if isinstance(error, google_exceptions.DeadlineExceeded):
         return out_of_time("deadline_exceeded")
     if isinstance(error, google_exceptions.ResourceExhausted):
-        return VaultError(QUOTA, code="quota", retryable=True)
+        return VaultError(gettext(QUOTA), code="quota", retryable=True)
     if isinstance(error, google_exceptions.InvalidArgument):
         reason = _reason(getattr(error, "message", "")) or "the request is not valid"
         return VaultError(
-            INVALID_ARGUMENT.format(secret_id=secret_id, reason=reason), code="invalid_argument"
+            gettext(INVALID_ARGUMENT).format(secret_id=secret_id, reason=reason), code="invalid_argument"
         )
     if isinstance(error, auth_exceptions.GoogleAuthError):
-        return VaultError(AUTHENTICATION, code="authentication", retryable=False)
-    return VaultError(GENERIC.format(code=status_name(error)), code=status_name(error).lower())
+        return VaultError(gettext(AUTHENTICATION), code="authentication", retryable=False)
+    return VaultError(gettext(GENERIC).format(code=status_name(error)), code=status_name(error).lower())
 
 
 def status_name(error: Exception) -> str:

@@ -6,15 +6,17 @@ a backend only knows how to add a version to a named secret.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Concatenate, ParamSpec, Protocol
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from core import metrics
 from core.logs import in_flight_secrets
 from storage.db import Database
 from storage.models import Registration, SecretRef, utcnow
@@ -154,6 +156,32 @@ class _References:
         return superseded
 
 
+_P = ParamSpec("_P")
+
+
+def _metered(
+    store: Callable[Concatenate[CredentialVault, _P], StoredSecret],
+) -> Callable[Concatenate[CredentialVault, _P], StoredSecret]:
+    """Count each store by outcome (stored, unchanged or the error's code) and time it."""
+
+    @functools.wraps(store)
+    def metered(self: CredentialVault, *args: _P.args, **kwargs: _P.kwargs) -> StoredSecret:
+        started = time.monotonic()
+        try:
+            stored = store(self, *args, **kwargs)
+        except Exception as error:
+            code = error.code if isinstance(error, VaultError) else "unexpected"
+            metrics.vault_writes.labels(code).inc()
+            metrics.vault_write_seconds.labels("failed").observe(time.monotonic() - started)
+            raise
+        outcome = "stored" if stored.created else "unchanged"
+        metrics.vault_writes.labels(outcome).inc()
+        metrics.vault_write_seconds.labels(outcome).observe(time.monotonic() - started)
+        return stored
+
+    return metered
+
+
 class CredentialVault:
     """The bot's Vault: idempotent, recorded writes of credential values to a backend."""
 
@@ -175,6 +203,7 @@ class CredentialVault:
         self.location_label = backend.location_label
         self.development_only = backend.development_only
 
+    @_metered
     def store(
         self,
         *,

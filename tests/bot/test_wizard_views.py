@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,7 @@ from bot.wizard.ids import BlockId, Metadata, Step, credential_block
 from bot.wizard.snapshot import ItemView, Snapshot, StoredView
 from bot.wizard.step_views import dm_message, step_view
 from bot.wizard.views import gone_view, loading_view, picker_view
+from core.i18n import LANGUAGES, use_language
 from simulators.slack.views import view_errors
 
 # Slack's documented limits (docs.slack.dev: modal views, block kit blocks and elements).
@@ -130,7 +132,14 @@ def check_modal(view: dict[str, Any]) -> None:
     assert View(**view).to_dict() == view
 
 
-def test_picker_renders_every_platform_in_category_groups(catalogue: Catalogue) -> None:
+@pytest.fixture(params=LANGUAGES)
+def in_language(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test in each language: Slack's limits hold in French too."""
+    with use_language(request.param) as language:
+        yield language
+
+
+def test_picker_renders_every_platform_in_category_groups(catalogue: Catalogue, in_language: str) -> None:
     view = picker_view(catalogue)
     check_modal(view)
     select = next(b for b in view["blocks"] if b.get("block_id") == BlockId.platform)
@@ -140,7 +149,9 @@ def test_picker_renders_every_platform_in_category_groups(catalogue: Catalogue) 
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
-def test_picker_with_every_platform_selected(catalogue: Catalogue, environment: str) -> None:
+def test_picker_with_every_platform_selected(
+    catalogue: Catalogue, environment: str, in_language: str
+) -> None:
     for platform in catalogue:
         view = picker_view(
             catalogue, platform=platform, environment=environment, resume_step=Step.credentials
@@ -163,7 +174,7 @@ def test_picker_defaults_to_sandbox_only_when_the_platform_has_one(catalogue: Ca
 @pytest.mark.parametrize("step", STEPS)
 @pytest.mark.parametrize("stored", [False, True])
 def test_every_step_of_every_platform_fits_the_modal_limits(
-    catalogue: Catalogue, environment: str, step: Step, stored: bool
+    catalogue: Catalogue, environment: str, step: Step, stored: bool, in_language: str
 ) -> None:
     for platform in catalogue:
         for editing in (False, True):
@@ -199,7 +210,7 @@ def test_the_summary_names_references_and_owners_never_values(catalogue: Catalog
     text = json.dumps(view["blocks"], ensure_ascii=False)
     assert "Client ID + Client Secret" in text and "projects/p/secrets/s/versions/3" in text
     assert "hmac:3f9a1c2b7d0e" in text and "development only" in text
-    assert "<@U0ALICE>" in text and "due 2026-12-01" in text
+    assert "<@U0ALICE>" in text and "due Tue 01 Dec" in text
     assert "enter these credentials in Codat Portal > Settings" in text
     assert view["close"]["text"] == "Done" and "submit" not in view
     fallback, blocks = dm_message(snapshot(platform, "sandbox", stored=True))
@@ -226,7 +237,7 @@ def test_the_redirect_uri_for_the_environment_is_ready_to_copy(catalogue: Catalo
         assert f"```{platform.redirect_uri_for(environment)}```" in block["text"]["text"]
 
 
-def test_loading_and_gone_views(catalogue: Catalogue) -> None:
+def test_loading_and_gone_views(catalogue: Catalogue, in_language: str) -> None:
     for view in (loading_view(), gone_view()):
         check_modal(view)
         assert "submit" not in view
@@ -264,7 +275,7 @@ def _extreme_platform(catalogue: Catalogue) -> Platform:
     return Platform.model_validate(base)
 
 
-def test_the_longest_possible_entry_still_renders(catalogue: Catalogue) -> None:
+def test_the_longest_possible_entry_still_renders(catalogue: Catalogue, in_language: str) -> None:
     platform = _extreme_platform(catalogue)
     check_modal(picker_view(catalogue, platform=platform))
     for step in STEPS:

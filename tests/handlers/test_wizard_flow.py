@@ -153,11 +153,16 @@ def test_netsuite_has_no_credential_inputs_and_says_what_happens_instead(
     assert view["submit"]["text"] == "Next"
     view = updated(wizard.submit({"credentials_checks": ["netsuite_bundle"]}))
     assert view["title"]["text"] == "5/5 Summary"
-    assert "SuiteBundle" in texts(view) and "every item is done" in texts(view)
+    assert "SuiteBundle" in texts(view) and "1 item is still open" in texts(view)
+    assert "Enabled in Codat" in texts(view)  # the last item: Codat's to tick
     assert secret_manager.payloads() == [] and wizard.refs() == []
-    registration = wizard.registration()
-    assert registration.status == "completed"
-    assert all(item.status in ("done", "n/a") for item in wizard.items().values())
+    items = wizard.items()
+    assert items.pop("enabled_in_codat").status == "todo"
+    assert all(item.status in ("done", "n/a") for item in items.values())
+    assert wizard.registration().status == "in_progress"
+    # Without CODAT_API_KEY a person marks it done once the integration is on in the Portal.
+    wizard.command("done netsuite enabled_in_codat")
+    assert wizard.registration().status == "completed"
     assert "completed" in [e.action.split(".")[-1] for e in wizard.audit()]
     slack_api.wait_for("chat.postMessage")
 
@@ -194,6 +199,7 @@ def test_xero_registration_and_a_completed_summary(wizard: Wizard, secret_manage
     view = updated(
         wizard.submit({"credential_client_id": "xero-id", "credential_client_secret": "xero-secret"})
     )
-    assert "every item is done" in texts(view)
-    assert wizard.registration().status == "completed"
+    assert "1 item is still open" in texts(view) and "Enabled in Codat" in texts(view)
+    assert {key for key, item in wizard.items().items() if item.status == "todo"} == {"enabled_in_codat"}
+    assert wizard.registration().status == "in_progress"  # until Codat says the integration is enabled
     assert len(secret_manager.payloads()) == 1

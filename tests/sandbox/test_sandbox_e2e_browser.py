@@ -123,13 +123,25 @@ def test_register_quickbooks_then_a_reminder_arrives_and_done_works(
         ts = reminder.get_attribute("data-ts")
         screenshot(page, "sandbox-5-reminder.png")
 
-        # Done: the bot updates the same message in place (chat.update), buttons gone.
-        reminder.locator("button.bk-button", has_text="Done").click()
+        # Done: the bot updates the same message in place (chat.update), that item's buttons gone.
+        # The digest also lists "Enabled in Codat", which Codat ticks: its buttons stay.
+        assert "Enabled in Codat" in reminder.inner_text()
+        reminder.locator("button.bk-button", has_text="Done").first.click()
         same = page.locator(f'.msg[data-ts="{ts}"]')
         same.locator(".msg-edited").wait_for()
-        assert same.locator("button.bk-button", has_text="Done").count() == 0
+        assert same.locator("button.bk-button", has_text="Done").count() == 1
         assert "done" in same.inner_text().lower()
         screenshot(page, "sandbox-6-done.png")
+
+        # Codat: Alice (an admin) switches QuickBooks Online's sandbox on in the stand-in; the bot
+        # asks Codat at once and "Enabled in Codat" ticks — the last open item, so it completes.
+        page.select_option("#codat-key", "ndsk")
+        page.check("#codat-enabled")
+        page.locator(".toast", has_text="ticked").wait_for()
+        page.fill("#composer-input", "/codat-register status")
+        page.press("#composer-input", "Enter")
+        page.locator(".msg-ephemeral", has_text="Codat: enabled").wait_for()
+        assert "complete" in page.locator(".msg-ephemeral", has_text="Codat: enabled").inner_text()
 
         # The App Home tab, published by the bot when the person opens it.
         page.click("#tab-home")

@@ -47,7 +47,9 @@ def test_a_save_writes_the_plan_and_returns_the_rows_as_stored(db: Database) -> 
     assert saved.registration.updated_at != read.registration.updated_at
     with db.session() as session:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "wizard.step_saved")).one()
-        assert event.details == {"platform": "xero", "environment": "sandbox", "step": "prerequisites"}
+        assert event.details == {"step": "prerequisites"}
+        where = (event.registration_id, event.platform, event.environment, event.surface)
+        assert where == (registration_id, "xero", "sandbox", "modal")
 
 
 def test_another_workspace_writes_nothing_even_with_the_rows_in_hand(db: Database) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "app.py"
 # Settings the machine's environment might carry; a test starts from none of them.
-_SETTING_PREFIXES = ("SLACK_", "GCP_", "SECRET_MANAGER", "DATABASE_", "APP_ENV")
+_SETTING_PREFIXES = ("SLACK_", "GCP_", "SECRET_MANAGER", "DATABASE_", "APP_ENV", "CODAT_")
 
 
 def app_env(**settings: str) -> dict[str, str]:

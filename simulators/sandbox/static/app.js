@@ -87,6 +87,7 @@
     S.user = data.user;
     S.version = data.version;
     renderSidebar(data);
+    renderCodat(data);
     renderMessages(data, switched);
     renderHome(data);
     renderModal(data);
@@ -95,13 +96,13 @@
   function renderSidebar(data) {
     const select = $("#user-select");
     const active = data.users.filter((u) => !u.deleted && !u.is_bot);
-    const signature = active.map((u) => u.id + u.real_name).join();
+    const signature = active.map((u) => u.id + u.real_name + u.role).join();
     if (select.dataset.sig !== signature) {
       select.innerHTML = "";
       active.forEach((u) => {
         const o = document.createElement("option");
         o.value = u.id;
-        o.textContent = u.real_name;
+        o.textContent = u.role && u.role !== "member" ? `${u.real_name} (${u.role})` : u.real_name;
         select.appendChild(o);
       });
       select.dataset.sig = signature;
@@ -112,6 +113,7 @@
     $("#me-name").textContent = me.real_name || "";
     $("#me-email").textContent = me.email || "";
     $("#me-tz").textContent = `${me.tz || ""} (${me.tz_label || ""})`;
+    $("#me-role").textContent = me.role ? `Slack role: ${me.role}` : "";
     $("#team-name").textContent = data.team.name;
     const now = new Date(data.now);
     $("#clock-now").textContent = fmt(now, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
@@ -120,6 +122,45 @@
     $("#modal-secrets").textContent = data.secrets_notice.split(" — ")[0];
     $("#tab-home").classList.toggle("has-content", !!data.home);
   }
+  // The Codat stand-in: pick an integration, switch it on or off (admins only, as in the Portal).
+  function renderCodat(data) {
+    const box = $("#codat");
+    box.hidden = !data.codat;
+    if (!data.codat) return;
+    const select = $("#codat-key");
+    const list = data.codat.integrations;
+    const signature = list.map((i) => i.key).join();
+    if (select.dataset.sig !== signature) {
+      const chosen = select.value;
+      select.innerHTML = "";
+      list.forEach((i) => {
+        const o = document.createElement("option");
+        o.value = i.key;
+        o.textContent = `${i.name} (${i.key})`;
+        select.appendChild(o);
+      });
+      select.dataset.sig = signature;
+      if (chosen) select.value = chosen;
+    }
+    const picked = list.find((i) => i.key === select.value) || list[0];
+    const me = data.users.find((u) => u.id === data.user) || {};
+    const toggle = $("#codat-enabled");
+    toggle.checked = !!(picked && picked.enabled);
+    toggle.disabled = !me.is_admin;
+    $("#codat-note").textContent = me.is_admin
+      ? "As in the Codat Portal; switching one on asks Codat at once, as verify does."
+      : "Only an admin (Alice) can switch integrations on in Codat.";
+  }
+  async function flipCodat() {
+    const key = $("#codat-key").value;
+    const enabled = $("#codat-enabled").checked;
+    const res = await api("/api/codat", { user: S.user, key, enabled });
+    if (!res.ok) { toast(res.error, "error"); return; }
+    const what = enabled ? "on" : "off";
+    const ticks = res.ticked ? `; ${res.ticked} registration${res.ticked === 1 ? "" : "s"} ticked "Enabled in Codat"` : "";
+    toast(`${key} is now ${what} in Codat${enabled ? ` (checked ${res.checked})` : ""}${ticks}.`);
+  }
+
   function initials(name) {
     return name.split(/\s+/).map((w) => w[0] || "").join("").slice(0, 2).toUpperCase();
   }
@@ -349,6 +390,8 @@
     $("#tab-messages").addEventListener("click", () => showTab("messages"));
     document.querySelectorAll(".clock-btn").forEach((b) =>
       b.addEventListener("click", () => advance(Number(b.dataset.hours))));
+    $("#codat-key").addEventListener("change", () => { if (S.data) renderCodat(S.data); });
+    $("#codat-enabled").addEventListener("change", flipCodat);
     $("#modal-submit").addEventListener("click", submitModal);
     $("#modal-close").addEventListener("click", closeModal);
     $("#modal-x").addEventListener("click", closeModal);
