@@ -154,7 +154,7 @@ def serve_http(settings: Settings) -> None:
                     log.removeHandler(handler)
                 log.propagate = True
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{settings.HOST}:{settings.PORT}")
             self.cfg.set("workers", settings.web_workers)

@@ -139,14 +139,14 @@ class Settings(BaseSettings):
     @field_validator("SLACK_BOT_TOKEN")
     @classmethod
     def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value and not reveal(value).startswith("xoxb-"):
+        if value and not (reveal(value) or "").startswith("xoxb-"):
             raise ValueError("must start with xoxb- (the Bot User OAuth Token)")
         return value or None
 
     @field_validator("SLACK_APP_TOKEN")
     @classmethod
     def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value and not reveal(value).startswith("xapp-"):
+        if value and not (reveal(value) or "").startswith("xapp-"):
             raise ValueError("must start with xapp- (an app-level token with connections:write)")
         return value or None
 

@@ -149,7 +149,7 @@ def _take(
         # next_reminder_at as the driver gives it: only its maximum is needed (see `claim_in`).
         .returning(ITEMS.c.id, ITEMS.c.owner_user_id, type_coerce(ITEMS.c.next_reminder_at, DateTime()))
     )
-    return session.execute(statement).all()  # type: ignore[return-value]
+    return session.execute(statement).all()
 
 
 def claim_in(session: Session, *, now: datetime, lease_until: datetime, token: str, limit: int) -> list[int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -20,6 +21,7 @@ from simulators.secret_manager.errors import RpcError, invalid_format
 from simulators.secret_manager.names import Names, SecretKey
 
 State = resources.SecretVersion.State
+ENABLED = State(State.ENABLED)  # typed as a State (proto-plus types the members as int)
 _UPDATABLE = frozenset({"labels", "annotations"})
 
 
@@ -39,7 +41,7 @@ class _Version:
     payload: bytes | None  # None once destroyed
     crc32c: int
     client_checksum: bool
-    state: State = State.ENABLED
+    state: State = ENABLED
     etag: str = field(default_factory=_new_etag)
     destroy_time: datetime | None = None
 
@@ -130,7 +132,7 @@ class Store:
                 labels = record.resource.labels
                 name = self._names.secret_name(key)
 
-                def value_of(f: str, name: str = name, labels: dict = labels) -> str | None:
+                def value_of(f: str, name: str = name, labels: Mapping[str, str] = labels) -> str | None:
                     return name if f == "name" else labels.get(f.removeprefix("labels."))
 
                 if listing.matches(terms, value_of):
@@ -196,13 +198,13 @@ class Store:
         )
 
     def enable_secret_version(self, request: service.EnableSecretVersionRequest) -> resources.SecretVersion:
-        return self._transition(request.name, request.etag, State.ENABLED)
+        return self._transition(request.name, request.etag, State(State.ENABLED))
 
     def disable_secret_version(self, request: service.DisableSecretVersionRequest) -> resources.SecretVersion:
-        return self._transition(request.name, request.etag, State.DISABLED)
+        return self._transition(request.name, request.etag, State(State.DISABLED))
 
     def destroy_secret_version(self, request: service.DestroySecretVersionRequest) -> resources.SecretVersion:
-        return self._transition(request.name, request.etag, State.DESTROYED)
+        return self._transition(request.name, request.etag, State(State.DESTROYED))
 
     # -- inspection (in-process only) --------------------------------------------------------
 

@@ -128,7 +128,7 @@ def _raw_by_action(block_id: str, pairs: list[tuple[dict, dict]], raw: Any) -> d
         return raw
     if len(pairs) > 1:
         raise PayloadError(f"block {block_id!r} has several elements: pass {{action_id: value}}")
-    return {pairs[0][1].get("action_id"): raw}
+    return {str(pairs[0][1].get("action_id")): raw}
 
 
 def element_value(element: dict[str, Any], raw: Any = None, *, filled: bool = True) -> dict[str, Any]:

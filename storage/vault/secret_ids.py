@@ -58,7 +58,7 @@ def labels(*, team_id: str, platform: str, environment: str) -> dict[str, str]:
     }
 
 
-def annotations(*, actor: str, registration_id: str, stored_at: datetime) -> dict[str, str]:
+def secret_annotations(*, actor: str, registration_id: str, stored_at: datetime) -> dict[str, str]:
     """Who stored the secret from Slack, when, and for which registration. Never a value.
 
     Written when the secret is created; later versions are recorded in secret_refs, because

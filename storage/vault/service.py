@@ -11,9 +11,9 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Concatenate, ParamSpec, Protocol
+from typing import Any, Concatenate, ParamSpec, Protocol, cast
 
-from sqlalchemy import Connection, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from core import metrics
@@ -72,7 +72,7 @@ class _Known:
 _REF_COLUMNS = ("backend", "resource_name", "version", "created_by", "created_at", "superseded_at")
 # Table columns, not ORM attributes: ORM-annotated statements carry a larger cache key and
 # ORM compile state into every Connection.execute.
-_REGISTRATIONS, _REFS = Registration.__table__, SecretRef.__table__
+_REGISTRATIONS, _REFS = Registration.__table__, cast(Table, SecretRef.__table__)
 # The idempotency read: the registration (team check) and this value's reference, in one query.
 _LOOKUP = (
     select(
@@ -238,7 +238,7 @@ class CredentialVault:
                         team_id=team_id, platform=platform, environment=environment, field=field
                     ),
                     labels=secret_ids.labels(team_id=team_id, platform=platform, environment=environment),
-                    annotations=secret_ids.annotations(
+                    annotations=secret_ids.secret_annotations(
                         actor=actor, registration_id=registration_id, stored_at=utcnow()
                     ),
                 )
