@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import text
 
 from storage import audit
 from storage.db import Database
-from tests.support.app_process import APP, app_env
+from tests.support.app_process import app_env, run_app
 from tests.support.database import fresh_database_url
 
 
 def verify(url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = app_env(DATABASE_URL=url, DATA_DIR=str(cwd / "data"))
-    return subprocess.run(
-        [sys.executable, str(APP), "audit", "verify"],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_app(env, cwd, args=("audit", "verify"))
 
 
 def test_audit_verify_exits_0_on_intact_chains_and_1_naming_the_first_broken_row(tmp_path: Path) -> None:

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from tests.support.app_process import APP, app_env, run_app
+from tests.support.app_process import app_env, run_app
 from tests.support.database import backend_url, fresh_database_url, is_postgres
 
 
 def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(APP), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_app(env, cwd, args=tuple(args))
 
 
 def test_help_lists_every_command(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@
 the endpoints and `state` for the shapes.
 """
 
-from simulators.codat.server import DEFAULT_API_KEY, CodatStandIn, loopback_host
+from simulators.codat.server import DEFAULT_API_KEY, CodatStandIn
 from simulators.codat.state import DEFAULT_INTEGRATIONS, SOURCE_TYPES, IntegrationRecord, RecordedCall
 
 __all__ = [
@@ -14,5 +14,4 @@ __all__ = [
     "CodatStandIn",
     "IntegrationRecord",
     "RecordedCall",
-    "loopback_host",
 ]

@@ -17,7 +17,6 @@ import base64
 import binascii
 import email.utils
 import hmac
-import ipaddress
 import json
 import re
 import threading
@@ -29,6 +28,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from xml.sax.saxutils import escape
 
+from core.network import loopback_ipv4
 from simulators.codat.state import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
@@ -54,19 +54,6 @@ _MESSAGES = {
     500: "There is a problem with our server. Please try again later.",
     503: "The service is temporarily unavailable. Please try again later.",
 }
-
-
-def loopback_host(host: str) -> str:
-    """The IPv4 loopback address for `host`; ValueError for anything reachable from outside."""
-    if host == "localhost":
-        return "127.0.0.1"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(f"not a loopback address: {host!r}") from None
-    if address.version != 4 or not address.is_loopback:
-        raise ValueError(f"the Codat stand-in binds to IPv4 loopback only, not {host!r}")
-    return host
 
 
 class _Reply:
@@ -124,7 +111,7 @@ class CodatStandIn:
     ) -> None:
         if not api_key:
             raise ValueError("the stand-in needs an API key to accept")
-        self.host = loopback_host(host)
+        self.host = loopback_ipv4(host)
         self._port = port
         self._api_key = api_key
         self.state = CodatState(None if integrations is None else [_record(i) for i in integrations])

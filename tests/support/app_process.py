@@ -19,10 +19,12 @@ def app_env(**settings: str) -> dict[str, str]:
     return clean | settings
 
 
-def run_app(env: dict[str, str], cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run app.py to completion (start-up failures), capturing its output as text."""
+def run_app(
+    env: dict[str, str], cwd: Path, timeout: float = 60, args: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """Run `app.py [args]` to completion, capturing its output as text."""
     return subprocess.run(
-        [sys.executable, str(APP)],
+        [sys.executable, str(APP), *args],
         cwd=cwd,
         env=env,
         capture_output=True,
