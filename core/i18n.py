@@ -145,12 +145,18 @@ def translate(value: Any) -> Any:
 def translated_texts(texts: Mapping[str, Any]) -> Callable[[str], Any]:
     """A module `__getattr__` that answers each name of `texts` in the current language."""
 
+    # Catalogues do not change while the process runs: each text is translated once per language.
+    done: dict[tuple[str, str], Any] = {}
+
     def __getattr__(name: str) -> Any:
-        try:
-            value = texts[name]
-        except KeyError:
-            raise AttributeError(name) from None
-        return value if isinstance(value, Plural) else translate(value)
+        key = (current_language(), name)
+        if key not in done:
+            try:
+                value = texts[name]
+            except KeyError:
+                raise AttributeError(name) from None
+            done[key] = value if isinstance(value, Plural) else translate(value)
+        return done[key]
 
     return __getattr__
 

@@ -23,6 +23,7 @@ from handlers import (
     reminders,
     wizard,
 )
+from handlers.middleware import ContextMiddleware
 
 # Feature modules: each offers subcommands(deps) for the slash command and register(app, deps)
 # for its own actions and views.
@@ -49,7 +50,7 @@ def build_app(deps: Deps) -> App:
 
 def register(app: App, deps: Deps) -> None:
     # First: every later middleware and listener reads the typed payload (handlers.payloads).
-    app.middleware(payloads.middleware)
+    app.use(ContextMiddleware(payloads.middleware))
     errors.register(app, deps)
     routes: dict[str, commands.Subcommand] = {}
     for feature in FEATURES:
@@ -58,7 +59,7 @@ def register(app: App, deps: Deps) -> None:
     routes.setdefault("", catalogue_commands.show_help)
     routes.setdefault("start", catalogue_commands.show_help)
     # Then the policy, before any listener: who is asking, and may they (bot.governance.policy)?
-    app.middleware(authorization.middleware(deps, frozenset(routes)))
+    app.use(ContextMiddleware(authorization.middleware(deps, frozenset(routes))))
     # Bolt tries listeners in registration order, and each miss costs ~15-20 µs of argument
     # building: the slash command, the most frequent request, goes first.
     commands.register(app, deps, routes)

@@ -112,7 +112,7 @@ def _asked(payload: Any, subcommands: Collection[str]) -> tuple[str, str, Action
 def middleware(deps: Deps, subcommands: Collection[str]) -> Callable[..., Any]:
     """The global middleware (registered right after handlers.payloads', before the language's)."""
 
-    def authorize(context: BoltContext, next: Callable[[], BoltResponse]) -> Any:
+    def authorize(context: BoltContext, body: dict[str, Any], next: Callable[[], BoltResponse]) -> Any:
         asked = _asked(context.get(CONTEXT_KEY), subcommands)
         if asked is None:
             return next()

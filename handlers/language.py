@@ -15,6 +15,7 @@ from bot.slack.blocks import message, section
 from bot.slack.mrkdwn import echo
 from core.i18n import set_language, use_language
 from handlers.commands import CommandContext, Subcommand
+from handlers.middleware import ContextMiddleware
 from handlers.payloads import actor_of
 
 
@@ -28,13 +29,14 @@ def person_language(deps: Deps, team_id: str, user_id: str) -> tuple[str, Source
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.middleware
-    def in_the_persons_language(context: BoltContext, next: Callable[[], Any]) -> Any:
+    def in_the_persons_language(context: BoltContext, body: dict[str, Any], next: Callable[[], Any]) -> Any:
         # Bolt runs middleware and then the listener in this thread; work after the ack copies
         # this context (core.background), so it writes in the same language.
         team_id, user_id = actor_of(context)
         set_language(person_language(deps, team_id, user_id)[0])
         return next()
+
+    app.use(ContextMiddleware(in_the_persons_language))
 
 
 def choose_language(ctx: CommandContext) -> dict[str, Any]:
