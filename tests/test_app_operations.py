@@ -25,10 +25,9 @@ from simulators.slack.events_client import EventsResponse, SlackEventsClient
 from simulators.slack.web_api import SlackWebApi
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM_ID
 from tests.handlers.wizard_support import PREREQS_DONE, USER
-from tests.support.app_process import APP, app_env
+from tests.support.app_process import APP, app_env, free_port, wait_ready
 from tests.support.canary import new_canary
 from tests.support.database import fresh_database_url
-from tests.test_app_process import free_port, wait_ready
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 PROJECT = "test-project"
@@ -121,7 +120,10 @@ def test_sigterm_during_a_slow_credentials_submission_lets_it_finish(
         return slack_api.views_for(USER)["current"] or {}
 
     # The modal opens with a notice, and the first step replaces it after the ack.
-    until(lambda: "agreements" in {block.get("block_id") for block in current().get("blocks", [])})
+    def step_shown(block_id: str) -> bool:
+        return block_id in {block.get("block_id") for block in current().get("blocks", [])}
+
+    until(lambda: step_shown("agreements"), what="the first step")
     for inputs in (PREREQS_DONE, {"mailbox": "xero-admins@acme.example"}):
         answer = events.submit_view(current(), inputs, USER)
         assert answer.status == 200 and answer.body["response_action"] == "update", answer

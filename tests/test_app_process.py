@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,29 +14,8 @@ import pytest
 from simulators.slack.events_client import SlackEventsClient
 from simulators.slack.web_api import SlackWebApi
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.support.app_process import APP, app_env, run_app
+from tests.support.app_process import APP, app_env, free_port, run_app, wait_ready
 from tests.support.database import fresh_database_url
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> dict[str, object]:
-    """The first 200 answer of GET /readyz (the database answers, the vault is configured)."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"app.py exited early with {process.returncode}")
-        try:
-            with opener.open(url + "/readyz", timeout=2) as response:
-                return json.loads(response.read())
-        except OSError:  # not listening yet, or 503 (HTTPError is an OSError)
-            time.sleep(0.2)
-    raise AssertionError("app.py did not become ready in time")
 
 
 @pytest.fixture

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,3 +36,24 @@ def run_app(
         timeout=timeout,
         check=False,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> dict[str, object]:
+    """The first 200 answer of GET /readyz (the database answers, the vault is configured)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"app.py exited early with {process.returncode}")
+        try:
+            with opener.open(url + "/readyz", timeout=2) as response:
+                return json.loads(response.read())
+        except OSError:  # not listening yet, or 503 (HTTPError is an OSError)
+            time.sleep(0.2)
+    raise AssertionError("app.py did not become ready in time")
