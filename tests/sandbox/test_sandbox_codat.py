@@ -16,7 +16,7 @@ from simulators.codat import CodatStandIn
 from simulators.sandbox import Sandbox
 from storage.db import Database
 from storage.statuses import ItemStatus
-from tests.codat.support import Seed
+from tests.bot.codat.support import Seed
 from tests.conftest import CODAT_API_KEY
 from tests.sandbox.test_page_api import ALICE, Page
 

@@ -14,7 +14,7 @@ from storage.audit_verify import verify
 from storage.codat_checks import CheckResult
 from storage.db import Database
 from storage.statuses import ItemStatus, RegistrationStatus
-from tests.codat.support import Seed
+from tests.bot.codat.support import Seed
 
 NOW = datetime(2026, 6, 10, 10, tzinfo=UTC)
 LEASE = timedelta(minutes=15)

@@ -22,7 +22,7 @@ from runtime import build_deps, shutdown
 from simulators.codat import CodatStandIn
 from storage.db import Database
 from storage.statuses import ItemStatus, RegistrationStatus
-from tests.codat.support import Seed
+from tests.bot.codat.support import Seed
 from tests.conftest import CODAT_API_KEY, RunningBot, with_codat
 from tests.support.app_process import app_env
 from tests.test_app_commands import run

@@ -21,7 +21,7 @@ from simulators.codat import CodatStandIn
 from simulators.secret_manager import Emulator
 from simulators.slack.web_api import SlackWebApi
 from storage.statuses import ItemStatus
-from tests.codat.support import ALICE, Seed
+from tests.bot.codat.support import ALICE, Seed
 from tests.conftest import RunningBot, with_codat
 from tests.handlers.wizard_support import Wizard, texts, updated
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from bot.codat.verification import run_daily_checks
 from simulators.codat import CodatStandIn
 from storage.statuses import ItemStatus
-from tests.codat.support import Seed
-from tests.codat.test_verification import command
+from tests.bot.codat.support import Seed
+from tests.bot.codat.test_verification import command
 from tests.conftest import RunningBot
 
 
