@@ -54,6 +54,8 @@ def sandbox(settings: Settings, args: argparse.Namespace) -> int:
         print(f"codat-register sandbox cannot start: {error}", file=sys.stderr)
         return 2
     migrate(settings, args)
+    if getattr(args, "oauth", False):  # the bot as a deployment serving several workspaces
+        return run_sandbox(settings, real_secret_manager=real, oauth=True)
     return run_sandbox(settings, real_secret_manager=real)
 
 
@@ -176,6 +178,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let the sandbox store credentials in the real Google Cloud Secret Manager of "
         "GCP_PROJECT_ID (without it, the sandbox needs the development vault or an emulator)",
+    )
+    commands.choices["sandbox"].add_argument(
+        "--oauth",
+        action="store_true",
+        help="run the bot as a deployment serving several workspaces (installed through Slack's OAuth, "
+        "token rotation on), with an Add to Slack round trip into a second workspace on the page",
     )
     actions = commands.choices["audit"].add_subparsers(dest="audit_action", metavar="ACTION", required=True)
     verify = "check every chain; exit 1 naming the first broken row of each broken one"

@@ -19,6 +19,7 @@ from bot.deps import Deps
 from bot.reminders.scheduler import run_sweep_now, start_scheduler
 from bot.reminders.sweep import SweepResult
 from bot.slack.gateway import SlackGateway, web_client
+from bot.slack.installations import Installations, InstalledClients
 from core.background import Background
 from core.clock import Clock
 from core.settings import HOW_TO_GET, Settings, reveal
@@ -34,7 +35,12 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, db: Database |
 
     db = db or Database(settings.database_url)
     clock = clock or Clock()
+    # Single-token mode: the one SLACK_BOT_TOKEN client speaks for the workspace. OAuth mode: this
+    # client has no token (Bolt's OAuth flow uses it); each workspace's comes from its installation.
     client = web_client(reveal(settings.SLACK_BOT_TOKEN), settings.SLACK_API_URL)
+    installations = build_installations(settings, db, clock)
+    clients = client if installations is None else InstalledClients(installations, client)
+    hours = settings.REMINDER_USER_REFRESH_HOURS
     return Deps(
         settings=settings,
         db=db,
@@ -43,9 +49,38 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, db: Database |
         clock=clock,
         background=Background(),
         client=client,
-        slack=SlackGateway(client, SlackUsers(db), clock, refresh_hours=settings.REMINDER_USER_REFRESH_HOURS),
+        slack=SlackGateway(clients, SlackUsers(db), clock, refresh_hours=hours),
+        installations=installations,
         codat=build_client(settings, clock),
     )
+
+
+def build_installations(settings: Settings, db: Database, clock: Clock) -> Installations | None:
+    """OAuth mode's installations (slack_sdk's store on the bot's own engine); None with a bot token."""
+    if not settings.oauth_install:
+        return None
+    return Installations(
+        db,
+        client_id=str(settings.SLACK_CLIENT_ID),
+        client_secret=str(reveal(settings.SLACK_CLIENT_SECRET)),
+        api_url=settings.SLACK_API_URL,
+        clock=clock,
+    )
+
+
+def describe_slack_mode(settings: Settings) -> str:
+    """The one start-up line saying how the bot is installed (never a value)."""
+    if settings.oauth_install:
+        return (
+            "Slack: installed through OAuth into any number of workspaces "
+            "(GET /slack/install, GET /slack/oauth_redirect)"
+        )
+    if settings.SLACK_CLIENT_ID and settings.SLACK_CLIENT_SECRET:
+        return (
+            "Slack: single-workspace mode (SLACK_BOT_TOKEN is set); SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET are used only for Sign in with Slack on the secure page, not to install"
+        )
+    return "Slack: single-workspace mode (SLACK_BOT_TOKEN)"
 
 
 def build_runtime(settings: Settings, *, clock: Clock | None = None) -> tuple[Deps, Any]:
@@ -53,6 +88,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> tuple[De
     from handlers import build_app
 
     deps = build_deps(settings, clock=clock)
+    logger.info("%s", describe_slack_mode(settings))
     app = build_app(deps)
     if settings.RUN_SCHEDULER:
         deps.extras["scheduler"] = start_scheduler(deps)
@@ -181,6 +217,13 @@ def serve_http(settings: Settings) -> None:
 
     _preload()  # then fork: see _preload
     logger.info("serving Slack on http://%s:%s/slack/events", settings.HOST, settings.PORT)
+    if settings.secret_intake.value != "modal":
+        logger.info(
+            "secure credentials page: %s/secure/… (SECRET_INTAKE=%s; %s)",
+            settings.PUBLIC_URL,
+            settings.secret_intake.value,
+            "Sign in with Slack" if settings.sign_in_with_slack else "no sign-in: a link is a bearer token",
+        )
     Server().run()
 
 
@@ -196,6 +239,19 @@ def _preload() -> None:
 
     load_catalogue()
     gc.freeze()
+
+
+def _say_modal_only(settings: Settings) -> None:
+    """Socket Mode serves no web page (there is no public URL): credentials are typed in the modal."""
+    asked = settings.SECRET_INTAKE
+    if asked is not None and asked.value != "modal":
+        logger.warning(
+            "Socket Mode has no public URL for the secure page: SECRET_INTAKE=%s is ignored, "
+            "credentials are entered in the modal only",
+            asked.value,
+        )
+    else:
+        logger.info("Socket Mode: credentials are entered in the modal (the secure page needs HTTP mode)")
 
 
 def serve_socket_mode(settings: Settings) -> int:
@@ -220,6 +276,7 @@ def serve_socket_mode(settings: Settings) -> int:
         print(f"codat-register cannot reach Slack at {settings.SLACK_API_URL}: {error}", file=sys.stderr)
         return 1
     logger.info("connected to Slack in Socket Mode")
+    _say_modal_only(settings)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         threading.Event().wait()

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from bot.codat.client import CodatClient
     from bot.slack.gateway import SlackGateway
+    from bot.slack.installations import Installations
 
 
 @dataclass
@@ -32,6 +33,9 @@ class Deps:
     client: WebClient | None = None
     # The one outgoing Slack gateway over that client (every call the bot makes goes through it).
     slack: SlackGateway = field(default=None)  # type: ignore[assignment]
+    # OAuth mode (SLACK_CLIENT_ID/SECRET, no SLACK_BOT_TOKEN): the installations the gateway and
+    # Bolt take each workspace's bot token from; None in single-token mode.
+    installations: Installations | None = None
     # Codat's API, when CODAT_API_KEY is set (bot.codat.verification); None: nothing goes to Codat.
     codat: CodatClient | None = None
     # Set when the process is shutting down (SIGTERM): the reminder sweep stops between owners

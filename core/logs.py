@@ -2,7 +2,7 @@
 
 Every handler gets a RedactingFilter that rewrites the formatted record before it is emitted:
 - values registered as in-flight secrets (the vault registers each value while it stores it);
-- Slack tokens and signing material;
+- Slack tokens and signing material, and the secure page's link tokens;
 - request bodies (Bolt's failed-signature line logs the raw body at INFO; form payloads carry
   everything a user typed in a modal).
 Third-party loggers that can log payloads are capped at WARNING unless LOG_LEVEL is DEBUG *and*
@@ -32,6 +32,8 @@ REDACTED = "[redacted]"
 NOISY_LOGGERS = ("slack_bolt", "slack_sdk", "google", "grpc", "urllib3", "apscheduler.executors")
 
 _TOKEN = re.compile(r"\b(xox[abprs]|xapp|xoxe)-[0-9A-Za-z-]{6,}")
+# A secure page link's token (bot.secure_page.tokens: 16 hex digits, a dot, 32 URL-safe characters).
+_LINK_TOKEN = re.compile(r"\b[0-9a-f]{16}\.[A-Za-z0-9_-]{32}(?![A-Za-z0-9_-])")
 # `body=…`, `payload: …`, `'state': …`: the value runs to the end of its line (and, when it opens
 # brackets it does not close, over the lines that close them); the lines around it stay.
 _BODY = re.compile(r"(?<![A-Za-z])(body|payload|state|values|raw_body)(['\"]?\s*[:=]\s*)(.*)", re.IGNORECASE)
@@ -113,6 +115,7 @@ def scrub(text: str) -> str:
     """Remove anything that may carry a credential from a log line, keeping the line's structure."""
     text = in_flight_secrets.scrub(text)
     text = _TOKEN.sub(REDACTED, text)
+    text = _LINK_TOKEN.sub(REDACTED, text)
     return _redact_bodies(text)
 
 

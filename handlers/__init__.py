@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from slack_bolt import App
 
 from bot.deps import Deps
 from core.settings import reveal
 from handlers import (
+    approvals,
     audit,
     authorization,
     catalogue_commands,
@@ -18,16 +20,19 @@ from handlers import (
     direct_messages,
     errors,
     home,
+    installs,
     language,
     payloads,
     reminders,
+    secure_link,
     wizard,
 )
 from handlers.middleware import ContextMiddleware
 
 # Feature modules: each offers subcommands(deps) for the slash command and register(app, deps)
 # for its own actions and views.
-FEATURES = [catalogue_commands, home, language, reminders, wizard, direct_messages, audit, codat]
+FEATURES = [catalogue_commands, home, language, reminders, wizard, direct_messages, audit, codat, approvals]
+FEATURES.append(secure_link)  # the credentials step's secure page buttons
 
 
 def build_app(deps: Deps) -> App:
@@ -35,6 +40,13 @@ def build_app(deps: Deps) -> App:
     settings = deps.settings
     bolt_logger = logging.getLogger("slack_bolt.codat_register")
     bolt_logger.setLevel(logging.WARNING)  # Bolt's INFO lines can carry request bodies
+    # OAuth mode (handlers.installs): Bolt serves the install flow and authorizes each request with
+    # its workspace's installation; single-token mode: the client's SLACK_BOT_TOKEN for everything.
+    oauth: dict[str, Any] = {}
+    if deps.installations is not None:
+        oauth["oauth_settings"] = installs.oauth_settings(deps, bolt_logger)
+        oauth["authorize"] = installs.InstalledAuthorize(deps.installations)
+        oauth["user_facing_authorize_error_message"] = installs.not_installed_message(deps)
     app = App(
         client=deps.client,
         signing_secret=reveal(settings.SLACK_SIGNING_SECRET),
@@ -43,6 +55,7 @@ def build_app(deps: Deps) -> App:
         process_before_response=True,
         logger=bolt_logger,
         listener_executor=ThreadPoolExecutor(max_workers=settings.WEB_THREADS, thread_name_prefix="bolt"),
+        **oauth,
     )
     register(app, deps)
     return app
@@ -65,3 +78,4 @@ def register(app: App, deps: Deps) -> None:
     commands.register(app, deps, routes)
     for feature in FEATURES:
         feature.register(app, deps)
+    installs.register(app, deps)  # uninstalls (rare): after every listener people use

@@ -20,6 +20,7 @@ from typing import Any
 
 from slack_bolt import BoltContext, BoltResponse
 
+from bot.approvals.ids import ActionId as ApprovalAction
 from bot.deps import Deps
 from bot.governance import refusals
 from bot.governance.policy import ROLES, RULES, Action, Decision, decide
@@ -60,6 +61,8 @@ BUTTON_ACTIONS: dict[str, Action] = {
     ReminderAction.snooze_week: Action.done_or_snooze,
     ReminderAction.open_checklist: Action.view_registrations,
     WizardAction.platform_select: Action.start_registration,
+    ApprovalAction.approve: Action.approve,
+    ApprovalAction.reject: Action.approve,  # deciding either way is the four-eyes step
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App, BoltContext
 
+from bot.approvals.views import home_blocks as approval_home_blocks
 from bot.audit import trail
 from bot.audit.access import may_see_audit
 from bot.audit.views import activity_blocks
@@ -15,6 +16,7 @@ from bot.home.views import home_view
 from bot.registrations.progress import workspace_progress
 from handlers.commands import Subcommand
 from handlers.payloads import AppHomeOpened, event_of
+from storage import approvals
 
 
 def publish_home(deps: Deps, team_id: str, user_id: str) -> None:
@@ -27,7 +29,11 @@ def publish_home(deps: Deps, team_id: str, user_id: str) -> None:
     if may_see_audit(deps, team_id, user_id):  # admins see the workspace's recent activity
         zone = trail.reader_zone(deps, team_id, user_id)
         activity = activity_blocks(trail.recent_activity(deps, team_id), zone, deps.catalogue)
-    view = home_view(progresses, user_id, deps.vault.location_label, activity=activity)
+    waiting = []
+    if decide(caller_of(deps, team_id, user_id), Action.approve).allowed:  # admins: approvals to decide
+        zone = trail.reader_zone(deps, team_id, user_id)
+        waiting = approval_home_blocks(approvals.undecided(deps.db, team_id), deps.catalogue, user_id, zone)
+    view = home_view(progresses, user_id, deps.vault.location_label, activity=activity, approvals=waiting)
     deps.slack.publish_home(team_id, user_id, view)
 
 

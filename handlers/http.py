@@ -15,6 +15,12 @@ For the platform, unauthenticated and cheap, never naming a host, project or ver
 - GET /healthz: liveness — the process answers (no database call);
 - GET /readyz: readiness — the database answers (with its schema) and the vault is configured;
 - GET /metrics: Prometheus text format (METRICS_ENABLED), with gauges read from the database.
+
+For people, with SECRET_INTAKE `link` or `both`: /secure/… is the secure credentials page
+(handlers.secure_page), which has its own checks and headers.
+
+In OAuth mode (handlers.installs), for installers: GET /slack/install (to Slack, with a single-use
+state) and GET /slack/oauth_redirect (back from Slack), served by Bolt's own OAuth flow.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ from bot.deps import Deps
 from core import metrics
 from core.logs import request_trace
 from handlers import errors, payloads
+from handlers.installs import INSTALL_PATH, REDIRECT_PATH
+from handlers.secure_page import SECURE_PREFIX, make_page_app
 from storage import counts
 
 SLACK_PATH = "/slack/events"
@@ -179,11 +187,18 @@ def make_wsgi_app(app: App, deps: Deps) -> WsgiApp:
     if deps.settings.METRICS_ENABLED:
         probes["/metrics"] = metrics_text
 
+    secure_page = make_page_app(deps)  # None unless SECRET_INTAKE lets credentials be typed there
+    oauth_paths = {INSTALL_PATH, REDIRECT_PATH} if app.oauth_flow is not None else set()
+
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD")
         with request_trace(environ.get("HTTP_X_CLOUD_TRACE_CONTEXT")):
             if path == SLACK_PATH and method == "POST":
                 return slack_events(environ, start_response)
+            if secure_page is not None and path.startswith(SECURE_PREFIX):
+                return secure_page(environ, start_response)
+            if path in oauth_paths and method == "GET":
+                return slack(environ, start_response)  # Bolt's OAuth flow
             probe = probes.get(path) if method in ("GET", "HEAD") else None
             if probe is not None:
                 return probe(start_response)

@@ -264,11 +264,34 @@ class MessageEvent(_Model):
     ts: str | None = None
 
 
+class AppUninstalled(_Model):
+    type: Literal["app_uninstalled"]
+
+
+class RevokedTokens(_Model):
+    oauth: list[SlackId] = Field(default_factory=list)  # users whose user tokens were revoked
+    bot: list[SlackId] = Field(default_factory=list)  # bot users whose bot tokens were revoked
+
+
+class TokensRevoked(_Model):
+    type: Literal["tokens_revoked"]
+    tokens: RevokedTokens = Field(default_factory=RevokedTokens)
+
+
 class OtherEvent(_Model):
     type: str
 
 
-_TYPED_EVENTS = {"app_home_opened", "message"}
+class Authorization(_Model):
+    """Whom an event was delivered for: a workspace's installation, or an organisation's org-wide
+    one (`is_enterprise_install`, no team)."""
+
+    enterprise_id: SlackId | None = None
+    team_id: SlackId | None = None
+    is_enterprise_install: bool = False
+
+
+_TYPED_EVENTS = {"app_home_opened", "message", "app_uninstalled", "tokens_revoked"}
 
 
 def _event_kind(event: Any) -> str:
@@ -279,13 +302,22 @@ def _event_kind(event: Any) -> str:
 class EventCallback(_Model):
     type: Literal["event_callback"]
     team_id: SlackId
+    enterprise_id: SlackId | None = None
     event_id: str | None = None
+    authorizations: list[Authorization] = Field(default_factory=list)
     event: Annotated[
         Annotated[AppHomeOpened, Tag("app_home_opened")]
         | Annotated[MessageEvent, Tag("message")]
+        | Annotated[AppUninstalled, Tag("app_uninstalled")]
+        | Annotated[TokensRevoked, Tag("tokens_revoked")]
         | Annotated[OtherEvent, Tag("other")],
         Discriminator(_event_kind),
     ]
+
+    @property
+    def is_enterprise_install(self) -> bool:
+        """Delivered for an organisation's org-wide installation (as Bolt reads it)."""
+        return bool(self.authorizations and self.authorizations[0].is_enterprise_install)
 
 
 Payload = Envelope | SlashCommand | BlockActions | ViewSubmission | EventCallback

@@ -64,7 +64,7 @@ class Surface(StrEnum):
     modal = "modal"  # a modal submission (the wizard)
     button = "button"  # a message button (a reminder's Done / Snooze)
     app_home = "app_home"  # an App Home action
-    page = "page"  # the sandbox page
+    page = "page"  # a web page: the secure credentials page (bot.secure_page), or the sandbox page
     job = "job"  # the bot itself: the reminder sweep, a migration
 
 

@@ -6,6 +6,7 @@ from typing import cast
 
 from sqlalchemy import ColumnElement, Table, func, literal_column, select
 
+from storage import approvals
 from storage.db import Database
 from storage.models import Registration
 from storage.statuses import RegistrationStatus
@@ -23,10 +24,6 @@ def open_registrations(db: Database) -> int:
 
 
 def pending_approvals(db: Database) -> int:
-    """Approvals waiting for a decision, in every workspace.
-
-    Hook for governance: there are no approvals yet, so none are pending. Once approvals are
-    stored, count the undecided ones here (one indexed count, like `open_registrations`); the
-    gauge codat_register_pending_approvals already reads this function.
-    """
-    return 0
+    """Production credentials waiting for a decision (pending, or being applied), in every
+    workspace: one count through the partial index on undecided approvals (storage.approvals)."""
+    return approvals.pending_count(db)

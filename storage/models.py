@@ -9,6 +9,8 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     Date,
@@ -24,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from storage.statuses import ItemStatus, RegistrationStatus
+from storage.statuses import ApprovalStatus, ItemStatus, RegistrationStatus
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -65,6 +67,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 # Partial-index predicates, spelled as in the migrations (a query must repeat them to use the index).
 _IN_PROGRESS = f"status = '{RegistrationStatus.in_progress.value}'"
 _DUE = f"status = '{ItemStatus.todo.value}' AND next_reminder_at IS NOT NULL"
+_UNDECIDED = f"status IN ('{ApprovalStatus.pending.value}', '{ApprovalStatus.approving.value}')"
 
 
 class Base(DeclarativeBase):
@@ -72,11 +75,17 @@ class Base(DeclarativeBase):
 
 
 class Workspace(Base):
+    """A Slack workspace the bot has served: its Enterprise Grid organisation, when it has one
+    (how an org-wide installation is found for it), and whether the app was uninstalled from it
+    (storage.installations)."""
+
     __tablename__ = "workspaces"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Registration(Base):
@@ -180,6 +189,107 @@ class SecretRef(Base):
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class CredentialApproval(Base):
+    """One production credential version waiting for a second person (four eyes), and what became
+    of it: approved (its reference became current), rejected, expired or superseded.
+
+    Until approved, the version is disabled in the vault and the registration's current credential
+    stays the field's secret_refs row; this row holds only where the version went and its keyed
+    fingerprint — never the value. storage.approvals reads and writes it.
+    """
+
+    __tablename__ = "credential_approvals"
+    __table_args__ = (
+        Index("ix_credential_approvals_registration_id_field", "registration_id", "field"),
+        # The sweep's expiry scan and the pending-approvals gauge read only undecided rows.
+        Index(
+            "ix_credential_approvals_undecided",
+            "expires_at",
+            sqlite_where=text(_UNDECIDED),
+            postgresql_where=text(_UNDECIDED),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    registration_id: Mapped[str] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    field: Mapped[str] = mapped_column(String(64))  # the vault field (e.g. "credentials")
+    fingerprint: Mapped[str] = mapped_column(String(64))  # keyed HMAC, as in secret_refs
+    backend: Mapped[str] = mapped_column(String(16))
+    resource_name: Mapped[str] = mapped_column(String(512))
+    version: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=ApprovalStatus.pending.value)  # an ApprovalStatus
+    required: Mapped[int] = mapped_column(Integer, default=1)  # PRODUCTION_APPROVALS when submitted
+    approved_by: Mapped[list[str]] = mapped_column(JSON, default=list)  # Slack user ids, in order
+    submitted_by: Mapped[str] = mapped_column(String(32))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(32))  # the bot's id for an expiry
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    superseded_by: Mapped[str | None] = mapped_column(String(32))  # the newer approval's id
+    # While the last approval is applied (status approving): a lease, as for reminders, so a
+    # process that dies half-way leaves it to the sweep to finish.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ApprovalRecipient(Base):
+    """One approver asked about one approval: their reminder state (claimed by the sweep like a
+    checklist item) and the DMs they were sent, which every decision updates in place."""
+
+    __tablename__ = "approval_recipients"
+    __table_args__ = (UniqueConstraint("approval_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    approval_id: Mapped[str] = mapped_column(ForeignKey("credential_approvals.id", ondelete="CASCADE"))
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    next_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminder_count: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    messages: Mapped[list[list[str]]] = mapped_column(JSON, default=list)  # [channel, ts] of each DM
+
+
+class SecureLink(Base):
+    """A one-time link to the secure credentials page (bot.secure_page). Only the SHA-256 of its
+    token is kept, never the token: the id is the token's public part, for the lookup.
+
+    Bound to one workspace, Slack user, registration and the credential fields it was made for;
+    valid until `expires_at`, used once (`used_at`). A submission claims it with a lease
+    (`claimed_until`, `claim_token`: a conditional UPDATE, so one replica at a time); a failed
+    store hands it back. `csrf_hash` is the form's current CSRF token; with Sign in with Slack,
+    `sign_in_*` hold the OpenID Connect state and nonce while the person signs in, and
+    `session_hash` the browser session that signed in. Hashes only: no column holds a secret.
+    """
+
+    __tablename__ = "secure_links"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))  # who the link was made for
+    registration_id: Mapped[str] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    field_keys: Mapped[list[str]] = mapped_column(JSON, default=list)  # the catalogue's, when made
+    view_id: Mapped[str | None] = mapped_column(String(64))  # the modal to update once stored
+    language: Mapped[str] = mapped_column(String(8))  # the page's: its creator's language then
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    csrf_hash: Mapped[str | None] = mapped_column(String(64))
+    sign_in_state_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    sign_in_nonce_hash: Mapped[str | None] = mapped_column(String(64))
+    session_hash: Mapped[str | None] = mapped_column(String(64))
+    signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class CodatCheck(Base):
     """What Codat last said about one registration's integration, and when the daily check asks next.
 
@@ -269,3 +379,12 @@ class SlackUser(Base):
     is_ultra_restricted: Mapped[bool] = mapped_column(default=False)
     is_bot: Mapped[bool] = mapped_column(default=False)
     language: Mapped[str | None] = mapped_column(String(8))  # set by `language fr|en`; None: auto
+
+
+# Slack's OAuth stores, in slack_sdk's own table definitions (storage.installations reads and
+# writes them through slack_sdk's SQLAlchemy stores): attached to this metadata so that the
+# migrations own them (0010, never `create_tables()`) and `alembic check` compares them too.
+_Store, _States = SQLAlchemyInstallationStore, SQLAlchemyOAuthStateStore
+SLACK_INSTALLATIONS = _Store.build_installations_table(Base.metadata, _Store.default_installations_table_name)
+SLACK_BOTS = _Store.build_bots_table(Base.metadata, _Store.default_bots_table_name)
+SLACK_OAUTH_STATES = _States.build_oauth_states_table(Base.metadata, _States.default_table_name)

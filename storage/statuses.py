@@ -45,3 +45,19 @@ def derive_registration_status(
     if open_items and current is RegistrationStatus.completed and not another_in_progress:
         return RegistrationStatus.in_progress
     return current
+
+
+class ApprovalStatus(StrEnum):
+    """A production credential version waiting for a second person (storage.approvals)."""
+
+    pending = "pending"  # disabled in the vault; waiting for approvals
+    approving = "approving"  # the last approval is being applied (enable, then the reference): leased
+    approved = "approved"  # enabled and the registration's current credential
+    rejected = "rejected"  # stays disabled; the previous credential stays current
+    expired = "expired"  # nobody decided within APPROVAL_EXPIRY_DAYS: treated as rejected
+    superseded = "superseded"  # a newer submission of the same field replaced it while pending
+
+    @property
+    def open(self) -> bool:
+        """Still waiting for a decision (an `approving` one is being applied right now)."""
+        return self in (ApprovalStatus.pending, ApprovalStatus.approving)

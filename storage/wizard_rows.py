@@ -22,6 +22,8 @@ from typing import Any, cast
 from sqlalchemy import Connection, Row, Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
+from storage import approvals
+from storage.approvals import Approval, NewApproval
 from storage.audit import Record, Surface, append
 from storage.db import Database
 from storage.models import ChecklistItem, Registration, SecretRef, utcnow
@@ -74,11 +76,13 @@ class WizardRef:
 
 @dataclass(frozen=True)
 class WizardRead:
-    """A registration with its items (checklist order) and its current secret references."""
+    """A registration with its items (checklist order), its current secret references and the
+    credential versions waiting for approval (production only: storage.approvals)."""
 
     registration: WizardRegistration
     items: tuple[WizardItem, ...]
     refs: tuple[WizardRef, ...]
+    pending: tuple[Approval, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,10 @@ class StepWrite:
     status: RegistrationStatus
     answers: Mapping[str, Any]
     events: tuple[AuditEntry, ...]
+    # Four eyes: versions stored disabled, to wait for approval; and the fields whose pending
+    # approvals a newer value (stored or submitted) replaces.
+    approvals: tuple[NewApproval, ...] = ()
+    replaced_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -217,11 +225,20 @@ def _read(
     if registration is None:
         return None
     refs = connection.execute(_READ_REFS, params).all()
+    read = _registration(registration)
     return WizardRead(
-        _registration(registration),
+        read,
         tuple(map(_item, items)),
         tuple(WizardRef(**ref._mapping) for ref in refs),
+        _pending(connection, read),
     )
+
+
+def _pending(connection: Connection, registration: WizardRegistration) -> tuple[Approval, ...]:
+    # Only production credentials wait for approval: a sandbox read costs no extra query.
+    if registration.environment != "production":
+        return ()
+    return tuple(approvals.undecided_in(connection, registration.team_id, registration.id))
 
 
 def _where(registration: WizardRegistration | Registration) -> dict[str, str]:
@@ -403,6 +420,17 @@ def _apply(
     guard = {"b_id": registration.id, "b_team_id": team_id, "b_seen": registration.updated_at}
     if connection.execute(_UPDATE_REGISTRATION, {**guard, **values, "b_updated_at": now}).rowcount != 1:
         raise _Changed
+    pending = rows.pending
+    if write.approvals or write.replaced_fields:
+        approvals.record_submissions(
+            connection,
+            team_id,
+            registration.id,
+            write.approvals,
+            replaced_fields=write.replaced_fields,
+            now=now,
+        )
+        pending = tuple(approvals.undecided_in(connection, team_id, registration.id))
     about = _about(registration, surface)
     append(
         connection,
@@ -414,6 +442,7 @@ def _apply(
         replace(registration, step=write.step, status=write.status, answers=write.answers, updated_at=now),
         tuple(changed.get(item.id, item) for item in rows.items),
         rows.refs,
+        pending,
     )
 
 

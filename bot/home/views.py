@@ -16,9 +16,15 @@ MAX_LINES = 40
 
 
 def home_view(
-    progresses: list[Progress], user_id: str, vault_location: str, *, activity: Sequence[Block] = ()
+    progresses: list[Progress],
+    user_id: str,
+    vault_location: str,
+    *,
+    activity: Sequence[Block] = (),
+    approvals: Sequence[Block] = (),
 ) -> dict[str, Any]:
-    """The tab; `activity` (the recent audit events, bot.audit.views) is shown to admins only."""
+    """The tab; `activity` (the recent audit events, bot.audit.views) and `approvals` (credentials
+    waiting for a decision, with Approve / Reject: bot.approvals.views) are shown to admins only."""
     mine = [
         t.ITEM_LINE.format(
             title=item.title,
@@ -41,6 +47,8 @@ def home_view(
         section(t.REGISTRATIONS + "\n" + ("\n".join(registrations[:MAX_LINES]) or t.NO_REGISTRATIONS)),
         context(t.VAULT.format(location=vault_location)),
     ]
+    if approvals:
+        blocks += [divider(), *approvals]
     if activity:
         blocks += [divider(), *activity]
     return {"type": "home", "blocks": blocks}

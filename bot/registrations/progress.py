@@ -7,7 +7,8 @@ from datetime import date
 
 from bot.catalogue import Catalogue, Platform
 from bot.registrations.checklist import ENABLED_IN_CODAT, item_title
-from storage import codat_checks
+from storage import approvals, codat_checks
+from storage.approvals import Approval
 from storage.codat_checks import CheckState
 from storage.db import Database
 from storage.repositories import Registrations
@@ -33,6 +34,7 @@ class Progress:
     items: tuple[ItemProgress, ...]
     stored_fields: tuple[str, ...]
     codat: CheckState | None = None  # Codat's last answer about it (storage.codat_checks)
+    pending: tuple[Approval, ...] = ()  # credential versions waiting for approval (storage.approvals)
 
     @property
     def has_codat_item(self) -> bool:
@@ -58,6 +60,10 @@ def workspace_progress(
     result = []
     registrations = Registrations(db, team_id).overview(platform_id)
     checks = codat_checks.states(db, team_id, [registration.id for registration in registrations])
+    waiting: dict[str, list[Approval]] = {}
+    production = [r.id for r in registrations if r.environment == "production"]
+    for approval in approvals.undecided(db, team_id, production) if production else ():
+        waiting.setdefault(approval.registration_id, []).append(approval)
     for registration in registrations:
         try:
             platform = catalogue.get(registration.platform)
@@ -83,6 +89,7 @@ def workspace_progress(
                 items=items,
                 stored_fields=registration.stored_fields,
                 codat=checks.get(registration.id),
+                pending=tuple(waiting.get(registration.id, ())),
             )
         )
     return result

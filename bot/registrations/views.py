@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.approvals import views as approval_views
 from bot.catalogue import Platform
 from bot.codat.views import status_text as codat_status_text
 from bot.governance.refusals import refusal_text
@@ -33,7 +34,8 @@ def status_line(progress: Progress) -> str:
         state=state,
     )
     codat = codat_status_text(progress.codat, has_item=progress.has_codat_item)
-    return f"{line} · {codat}" if codat else line
+    extras = [text for text in (codat, approval_views.status_suffix(progress.pending)) if text]
+    return " · ".join([line, *extras])
 
 
 def status_message(progresses: list[Progress]) -> dict[str, Any]:
@@ -63,6 +65,9 @@ def checklist_message(progresses: list[Progress]) -> dict[str, Any]:
             blocks.append(section("\n".join(lines)))
         if progress.stored_fields:
             blocks.append(context(t.STATUS_CREDENTIALS.format(fields=", ".join(progress.stored_fields))))
+        if progress.pending:  # four eyes: who submitted what, when (never a value)
+            waiting = approval_views.status_lines(progress.pending, progress.platform)
+            blocks.append(context("\n".join(waiting)))
     return message(status_line(progresses[0]), blocks)
 
 

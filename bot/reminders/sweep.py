@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot.approvals.sweep import ApprovalSweep, run_approval_sweep
 from bot.deps import Deps
 from bot.language.choice import language_of
 from bot.registrations.checklist import item_title
@@ -105,6 +106,8 @@ class SweepResult:
     reassigned: int = 0
     escalations: int = 0
     errors: list[str] = field(default_factory=list)
+    # Four eyes: the approvals' part of the sweep (reminders to approvers, expiry: bot.approvals).
+    approvals: ApprovalSweep = field(default_factory=ApprovalSweep)
 
 
 @dataclass
@@ -123,6 +126,13 @@ def run_sweep(deps: Deps) -> SweepResult:
     for _ in range(MAX_ROUNDS):
         if deps.stopping.is_set() or _sweep_once(deps, result) < deps.settings.REMINDER_SWEEP_BATCH:
             break
+    if not deps.stopping.is_set():  # approvers are reminded by the same sweep, paced alike
+        pacer = pacer_for(deps)
+
+        def paced(channel: str) -> None:
+            pacer.wait(channel)
+
+        result.approvals = run_approval_sweep(deps, paced)
     if result.claimed:
         logger.info(
             "reminder sweep: claimed=%d digests=%d reminded=%d deferred=%d failed=%d stopped=%d "

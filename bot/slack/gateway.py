@@ -3,6 +3,12 @@
 It owns the two caches those calls need — the app's DM channel with each person, and users.info
 facts (kept in `slack_users`, fresh for `refresh_hours`, with a short in-memory front) — and turns
 every failure into one exception type that carries Slack's error code, never a payload.
+
+Every method takes the workspace first: the client that speaks for it comes from
+`bot.slack.clients` — the one SLACK_BOT_TOKEN client (single-token mode), or, in OAuth mode, the
+bot token of the installation serving that workspace, refreshed before it expires
+(`bot.slack.installations`). So commands' answers, reminder DMs, App Home publishes and the bot's
+other jobs all use the right workspace's token without knowing it.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from bot.slack.clients import NoClient, OneClient, WorkspaceClients
 from core.clock import Clock
 from storage.slack_users import SlackUsers, UserFacts
 
@@ -32,17 +39,29 @@ STALE_CHANNEL_ERRORS = frozenset({"channel_not_found", "is_archived", "user_disa
 MEMORY_TTL_SECONDS = 600.0
 # How long a user group's members (usergroups.users.list: the bot's admins) are trusted.
 USERGROUP_TTL_SECONDS = 300.0
+# Errors that mean the token itself was refused: in OAuth mode, read the installation again and
+# retry once (another replica may have refreshed it; an uninstall ends it for good).
+TOKEN_ERRORS = frozenset({"invalid_auth", "token_expired", "token_revoked", "account_inactive", "not_authed"})
+USERS_LIST_PAGES_MAX = 50  # 200 people a page: a workspace of 10 000
 
 Blocks = list[dict[str, Any]]
 
 
-def web_client(token: str | None, base_url: str) -> WebClient:
-    """The Web API client: connection errors and 429s (honouring Retry-After) are retried."""
-    client = WebClient(token=token, base_url=base_url, timeout=10)
-    client.retry_handlers = [
-        ConnectionErrorRetryHandler(max_retry_count=2),
-        RateLimitErrorRetryHandler(max_retry_count=3),
-    ]
+def web_client(
+    token: str | None, base_url: str, *, team_id: str | None = None, timeout: float | None = None
+) -> WebClient:
+    """The Web API client: connection errors and 429s (honouring Retry-After) are retried. With
+    `timeout`, a client for a caller that must answer fast: that timeout, no retries. `team_id`
+    names the workspace on every call (an Enterprise Grid organisation's token needs it)."""
+    client = WebClient(token=token, base_url=base_url, timeout=timeout or 10, team_id=team_id)  # type: ignore[arg-type]
+    client.retry_handlers = (
+        []
+        if timeout is not None
+        else [
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+        ]
+    )
     return client
 
 
@@ -77,51 +96,66 @@ class Person(UserFacts):
 
 
 class SlackGateway:
-    """Views, messages, DMs and people, for one bot token (`client`)."""
+    """Views, messages, DMs and people, in any workspace: `client` is the one client of single-token
+    mode, or the clients of OAuth mode, one per workspace (bot.slack.clients)."""
 
     def __init__(
-        self, client: WebClient, users: SlackUsers, clock: Clock, *, refresh_hours: int = 24
+        self,
+        client: WebClient | WorkspaceClients,
+        users: SlackUsers,
+        clock: Clock,
+        *,
+        refresh_hours: int = 24,
     ) -> None:
-        self.client = client
+        self.clients: WorkspaceClients = OneClient(client) if isinstance(client, WebClient) else client
+        # Single-token mode's one client; in OAuth mode the app's client with no workspace's token
+        # (for the calls that need none): every workspace's own comes from `_client(team_id)`.
+        self.client: WebClient = self.clients.default
         self.users = users
         self.clock = clock
         self.max_age = timedelta(hours=refresh_hours)
         self._lock = threading.Lock()
         self._dm_channels: dict[tuple[str, str], str] = {}
         self._people: dict[tuple[str, str], tuple[float, Person]] = {}
-        self._quick_clients: dict[float, WebClient] = {}
         self._refreshes: dict[tuple[str, str], float] = {}  # when a background refresh was last asked
         self._usergroups: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}  # (when, members)
 
     # --- views -----------------------------------------------------------------------------------
     def open_view(self, team_id: str, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
         """views.open; the opened view (with its id and hash)."""
-        return self._call("views.open", lambda: self.client.views_open(trigger_id=trigger_id, view=view))[
-            "view"
-        ]
+        return self._call(
+            "views.open", lambda: self._client(team_id).views_open(trigger_id=trigger_id, view=view), team_id
+        )["view"]
 
     def update_view(
         self, team_id: str, view_id: str, view: dict[str, Any], view_hash: str | None = None
     ) -> None:
         """views.update by id; HashConflict when `view_hash` is stale."""
         extra = {"hash": view_hash} if view_hash else {}
-        self._call("views.update", lambda: self.client.views_update(view_id=view_id, view=view, **extra))
+        self._call(
+            "views.update",
+            lambda: self._client(team_id).views_update(view_id=view_id, view=view, **extra),
+            team_id,
+        )
 
     def push_view(self, team_id: str, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
         """views.push over the open modal (Slack allows three deep); the pushed view."""
-        return self._call("views.push", lambda: self.client.views_push(trigger_id=trigger_id, view=view))[
-            "view"
-        ]
+        return self._call(
+            "views.push", lambda: self._client(team_id).views_push(trigger_id=trigger_id, view=view), team_id
+        )["view"]
 
     def publish_home(self, team_id: str, user_id: str, view: dict[str, Any]) -> None:
-        self._call("views.publish", lambda: self.client.views_publish(user_id=user_id, view=view))
+        self._call(
+            "views.publish", lambda: self._client(team_id).views_publish(user_id=user_id, view=view), team_id
+        )
 
     # --- messages --------------------------------------------------------------------------------
     def post_message(self, team_id: str, channel: str, text: str, blocks: Blocks | None = None) -> str:
         """chat.postMessage; the message's ts."""
         response = self._call(
             "chat.postMessage",
-            lambda: self.client.chat_postMessage(channel=channel, text=text, blocks=blocks),
+            lambda: self._client(team_id).chat_postMessage(channel=channel, text=text, blocks=blocks),
+            team_id,
         )
         return str(response.get("ts") or "")
 
@@ -130,14 +164,19 @@ class SlackGateway:
     ) -> None:
         self._call(
             "chat.postEphemeral",
-            lambda: self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks),
+            lambda: self._client(team_id).chat_postEphemeral(
+                channel=channel, user=user_id, text=text, blocks=blocks
+            ),
+            team_id,
         )
 
     def update_message(
         self, team_id: str, channel: str, ts: str, text: str, blocks: Blocks | None = None
     ) -> None:
         self._call(
-            "chat.update", lambda: self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+            "chat.update",
+            lambda: self._client(team_id).chat_update(channel=channel, ts=ts, text=text, blocks=blocks),
+            team_id,
         )
 
     def respond(self, team_id: str, response_url: str, text: str, blocks: Blocks | None = None) -> None:
@@ -159,7 +198,9 @@ class SlackGateway:
             known = self._dm_channels.get((team_id, user_id))
         if known is not None:
             return known
-        response = self._call("conversations.open", lambda: self.client.conversations_open(users=user_id))
+        response = self._call(
+            "conversations.open", lambda: self._client(team_id).conversations_open(users=user_id), team_id
+        )
         channel = str(response["channel"]["id"])
         with self._lock:
             self._dm_channels[team_id, user_id] = channel
@@ -202,7 +243,7 @@ class SlackGateway:
 
         def upload() -> Any:
             try:
-                return self.client.files_upload_v2(
+                return self._client(team_id).files_upload_v2(
                     filename=filename,
                     content=content,
                     title=title,
@@ -212,7 +253,7 @@ class SlackGateway:
             except SlackRequestError:  # the upload URL answered other than 200: no response to read
                 raise SlackCallError("files.upload", "upload_failed") from None
 
-        response = self._call("files.completeUploadExternal", upload)
+        response = self._call("files.completeUploadExternal", upload, team_id)
         return str((response.get("file") or {}).get("id") or "")
 
     # --- people ----------------------------------------------------------------------------------
@@ -240,7 +281,7 @@ class SlackGateway:
             and now - stored.refreshed_at < self.max_age
         ):
             return self._remember(team_id, _person(stored))
-        fetched = self._users_info(user_id, stored, timeout)
+        fetched = self._users_info(team_id, user_id, stored, timeout)
         if fetched is None:
             return None if stored is None else self._remember(team_id, _person(stored))
         # The language is the one stored now: `language fr` may have been typed while Slack answered.
@@ -280,10 +321,11 @@ class SlackGateway:
             known = self._usergroups.get(key)
         if known is not None and now - known[0] < USERGROUP_TTL_SECONDS:
             return known[1]
-        client = self.client if timeout is None else self._quick_client(timeout)
         try:
             response = self._call(
-                "usergroups.users.list", lambda: client.usergroups_users_list(usergroup=usergroup_id)
+                "usergroups.users.list",
+                lambda: self._client(team_id, timeout).usergroups_users_list(usergroup=usergroup_id),
+                team_id,
             )
         except SlackCallError:  # logged by _call, with Slack's error code
             return known[1] if known is not None else frozenset()
@@ -291,6 +333,31 @@ class SlackGateway:
         with self._lock:
             self._usergroups[key] = (now, members)
         return members
+
+    def workspace_admins(self, team_id: str) -> list[str]:
+        """The workspace's own admins and owners (users.list, every page): the bot's admins when
+        neither ADMIN_USERS nor ADMIN_USERGROUP is set. Members only: no guests, apps or people who
+        left. Empty when Slack cannot answer (logged by the call)."""
+        admins: list[str] = []
+        cursor: str | None = None
+        for _ in range(USERS_LIST_PAGES_MAX):
+
+            def page(after: str | None = cursor) -> Any:
+                return self._client(team_id).users_list(limit=200, cursor=after or None)
+
+            try:
+                response = self._call("users.list", page, team_id)
+            except SlackCallError:
+                return admins
+            for user in response.get("members") or []:
+                facts = _facts_from(str(user.get("id") or ""), user)
+                guest = facts.is_restricted or facts.is_ultra_restricted
+                if (facts.is_admin or facts.is_owner) and not (facts.deleted or facts.is_bot or guest):
+                    admins.append(facts.user_id)
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                break
+        return admins
 
     def forget_person(self, team_id: str, user_id: str) -> None:
         """Drop the in-memory entry (e.g. after the person's language choice changed)."""
@@ -301,6 +368,31 @@ class SlackGateway:
         """Store the person's language choice (None: follow their Slack locale)."""
         self.users.set_language(team_id, user_id, language)
         self.forget_person(team_id, user_id)
+
+    # --- Sign in with Slack (the secure page: bot.secure_page.sign_in) ----------------------------
+    def openid_token(
+        self, *, client_id: str, client_secret: str, code: str, redirect_uri: str
+    ) -> dict[str, Any]:
+        """openid.connect.token: a sign-in's code for the person's token and ID token (the app's
+        client id and secret as HTTP Basic, no bot token). Never logged: only an error's code."""
+        client = WebClient(base_url=self.client.base_url, timeout=10)
+        response = self._call(
+            "openid.connect.token",
+            lambda: client.openid_connect_token(
+                client_id=client_id,
+                client_secret=client_secret,
+                code=code,
+                redirect_uri=redirect_uri,
+                grant_type="authorization_code",
+            ),
+        )
+        return response.data if isinstance(response.data, dict) else {}
+
+    def openid_user_info(self, access_token: str) -> dict[str, Any]:
+        """openid.connect.userInfo with the person's token: who signed in, in which workspace."""
+        client = WebClient(token=access_token, base_url=self.client.base_url, timeout=10)
+        response = self._call("openid.connect.userInfo", lambda: client.openid_connect_userInfo())
+        return response.data if isinstance(response.data, dict) else {}
 
     # --- internals -------------------------------------------------------------------------------
     def _fresh_in_memory(self, team_id: str, user_id: str) -> Person | None:
@@ -315,9 +407,11 @@ class SlackGateway:
             self._people[team_id, person.user_id] = (self.clock.now().timestamp(), person)
         return person
 
-    def _users_info(self, user_id: str, known: UserFacts | None, timeout: float | None) -> UserFacts | None:
-        client = self.client if timeout is None else self._quick_client(timeout)
+    def _users_info(
+        self, team_id: str, user_id: str, known: UserFacts | None, timeout: float | None
+    ) -> UserFacts | None:
         try:
+            client = self._client(team_id, timeout)
             user: dict[str, Any] = client.users_info(user=user_id, include_locale=True)["user"] or {}
         except SlackApiError as error:
             code = _code(error)
@@ -329,22 +423,27 @@ class SlackGateway:
         except OSError as error:  # timeouts and refused connections: the cache will do
             logger.warning("users.info failed for %s: %s", user_id, type(error).__name__)
             return None
+        except NoClient as error:  # not installed in the workspace (any more): the cache will do
+            logger.warning("users.info skipped for %s: %s", user_id, error.code)
+            return None
         return _facts_from(user_id, user)
 
-    def _quick_client(self, timeout: float) -> WebClient:
-        # A client of its own for a caller that must answer fast: its timeout, no retries.
-        with self._lock:
-            if timeout not in self._quick_clients:
-                quick = WebClient(token=self.client.token, base_url=self.client.base_url, timeout=timeout)  # type: ignore[arg-type]
-                quick.retry_handlers = []
-                self._quick_clients[timeout] = quick
-            return self._quick_clients[timeout]
+    def _client(self, team_id: str, timeout: float | None = None) -> WebClient:
+        """The client that speaks for the workspace (raises NoClient: `_call` turns it into a
+        SlackCallError with the reason as its code)."""
+        return self.clients.client(team_id, timeout)
 
-    def _call(self, method: str, call: Callable[[], Any]) -> Any:
+    def _call(self, method: str, call: Callable[[], Any], team_id: str | None = None) -> Any:
         try:
             return call()
+        except NoClient as error:
+            logger.warning("%s skipped for %s: %s", method, team_id, error.code)
+            raise SlackCallError(method, error.code) from None
         except SlackApiError as error:
             code = _code(error)
+            if code in TOKEN_ERRORS and team_id is not None and self.clients.renewable:
+                self.clients.forget(team_id)  # read the installation again, and try once more
+                return self._call(method, call)
             metadata = (error.response.get("response_metadata") if error.response is not None else None) or {}
             messages = [str(m) for m in metadata.get("messages") or []]
             if code == "hash_conflict":

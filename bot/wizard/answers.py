@@ -157,3 +157,26 @@ def credential_answers(state: State, field_keys: tuple[str, ...]) -> CredentialA
 def _is_checks(block_id: str) -> bool:
     # The registration checkboxes may be split over several blocks (10 options each).
     return block_id == BlockId.registration_checks or block_id.startswith(f"{BlockId.registration_checks}_")
+
+
+def credentials_state(
+    values: Mapping[str, str], *, owner: str | None, due: date | None, checked: frozenset[str]
+) -> State:
+    """The credentials step's `state.values`, as the modal would send it, from values typed
+    elsewhere (the secure page: bot.secure_page) and the step's other answers as saved — so one
+    submission (bot.wizard.flow.submit_credentials) reads either surface the same way."""
+    state: dict[str, dict[str, Any]] = {
+        credential_block(key): {ActionId.credential: {"type": "plain_text_input", "value": value}}
+        for key, value in values.items()
+    }
+    if owner:
+        chosen = {"type": "users_select", "selected_user": owner}
+        state[owner_block(Step.credentials)] = {ActionId.owner: chosen}
+    if due is not None:
+        picked = {"type": "datepicker", "selected_date": due.isoformat()}
+        state[due_block(Step.credentials)] = {ActionId.due: picked}
+    options = [{"value": key} for key in sorted(checked)]
+    state[BlockId.credential_checks] = {
+        ActionId.credential_checks: {"type": "checkboxes", "selected_options": options}
+    }
+    return state

@@ -89,21 +89,34 @@ def store(
     platform: str,
     environment: str,
     actor: str,
+    pending: bool = False,
 ) -> list[StoredSecret]:
-    """Store every payload, each within what is left until `deadline` (a time.monotonic() instant).
+    """Store every payload, each within what is left until `deadline` (a time.monotonic() instant);
+    with `pending` (a production credential waiting for approval: bot.approvals), as disabled
+    versions that are not yet the registration's current credential.
 
     Raises VaultError, retryable "deadline_exceeded" when too little time is left to start the next
     write. Per-field platforms are not atomic across fields: after a failure, submitting the same
     form again is safe — fields already stored come back with created=False and add no version.
     """
-    target = {"team_id": team_id, "registration_id": registration_id, "actor": actor}
-    target |= {"platform": platform, "environment": environment}
     stored = []
     for payload in payloads:
         remaining = deadline - time.monotonic()
         if remaining < MIN_VAULT_SECONDS:
             raise VaultError(t.ERROR_VAULT, code="deadline_exceeded", retryable=True)
-        stored.append(vault.store(**target, field=payload.field, value=payload.value, timeout=remaining))
+        stored.append(
+            vault.store(
+                team_id=team_id,
+                registration_id=registration_id,
+                platform=platform,
+                environment=environment,
+                field=payload.field,
+                value=payload.value,
+                actor=actor,
+                timeout=remaining,
+                pending=pending,
+            )
+        )
     return stored
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.approvals.rules import PRODUCTION, ApprovalRules
+from bot.approvals.submissions import REQUESTED, Submission, submission_of
 from bot.catalogue import Platform
 from bot.registrations.checklist import checklist_for
 from bot.reminders.policy import initial_reminder_at
@@ -32,6 +34,7 @@ from storage.wizard_rows import (
 if TYPE_CHECKING:
     from bot.deps import Deps
 
+NO_APPROVALS = ApprovalRules(required=0, expiry=timedelta(days=7))
 # Audit details of stored credentials: references only (name in the event, StoredSecret attribute).
 _STORED = (
     ("fields", "field"),
@@ -55,6 +58,8 @@ class StepChange:
     now: datetime
     remind: Callable[[date | None], datetime]  # the first reminder of an item due then
     stored: Sequence[StoredSecret] = ()
+    # Four eyes (bot.approvals): what versions stored pending wait for.
+    approvals: ApprovalRules = NO_APPROVALS
 
 
 def item_after(item: WizardItem, change: StepChange) -> WizardItem:
@@ -117,9 +122,19 @@ def step_write(
     }
     if owners:  # who owns which item now: Slack user ids
         events.append(AuditEntry("checklist.owner_changed", {"step": step.value, "owners": owners}))
-    if change.stored:  # references only: field names, fingerprints, resource names, versions
-        refs = {name: [getattr(s, attribute) for s in change.stored] for name, attribute in _STORED}
+    stored_current = [s for s in change.stored if not s.pending]
+    if stored_current:  # references only: field names, fingerprints, resource names, versions
+        refs = {name: [getattr(s, attribute) for s in stored_current] for name, attribute in _STORED}
         events.append(AuditEntry("credentials.stored", refs))
+    # Versions stored pending wait for another admin (bot.approvals); a newer value replaces a
+    # field's earlier pending one.
+    submission = (
+        submission_of(change.stored, submitted_by=change.user_id, now=change.now, rules=change.approvals)
+        if registration.environment == PRODUCTION  # only production credentials ever wait
+        else Submission()
+    )
+    if submission.requested is not None:
+        events.append(AuditEntry(REQUESTED, submission.requested))
     statuses = [item.status for item in items]
     # Asked only when an item reopened a completed registration (the unique index allows one in progress).
     reopening = registration.status == RegistrationStatus.completed and ItemStatus.todo in statuses
@@ -132,7 +147,15 @@ def step_write(
     if status != registration.status:
         completed = status == RegistrationStatus.completed
         events.append(AuditEntry(f"registration.{'completed' if completed else 'reopened'}"))
-    return StepWrite(changed, new_step.value, status, answers, tuple(events))
+    return StepWrite(
+        changed,
+        new_step.value,
+        status,
+        answers,
+        tuple(events),
+        approvals=submission.approvals,
+        replaced_fields=submission.replaced_fields,
+    )
 
 
 def step_change(
@@ -160,6 +183,7 @@ def step_change(
         now=now,
         remind=remind,
         stored=tuple(stored),
+        approvals=ApprovalRules.of(deps.settings),
     )
 
 
@@ -180,13 +204,15 @@ def save_step(
     stored: Sequence[StoredSecret] = (),
     *,
     check: Callable[[WizardRead, StepWrite], None] | None = None,
+    surface: Surface = Surface.modal,
 ) -> Snapshot | None:
     """One transaction: item statuses, owners and due dates, answers, the step, status, audit.
 
     Saved against the rows the snapshot was read from; storage redoes it from a locked read if any
     changed meanwhile (another process). None when the registration is gone or cancelled.
     `check(read, write)` asks the policy about the write over the rows as read under lock; it
-    raises bot.governance.policy.NotAllowed to write nothing.
+    raises bot.governance.policy.NotAllowed to write nothing. `surface`: where it was typed (the
+    modal, or the secure page for credentials).
     """
     change = step_change(deps, user_id, step, outcome, assignment, editing, stored)
 
@@ -202,13 +228,15 @@ def save_step(
         user_id,
         plan,
         read=snapshot.read,
-        surface=Surface.modal,
+        surface=surface,
     )
     if saved is None:
         return None
-    if stored:  # the vault's new references replace the ones they superseded
+    if stored:  # the vault's new references replace the ones they superseded (pending ones do not)
         new = {
-            s.field: WizardRef(s.field, s.fingerprint, s.resource_name, s.version, s.backend) for s in stored
+            s.field: WizardRef(s.field, s.fingerprint, s.resource_name, s.version, s.backend)
+            for s in stored
+            if not s.pending
         }
         saved = replace(saved, refs=(*(r for r in saved.refs if r.field not in new), *new.values()))
     return from_read(deps, saved, user_id)
@@ -244,9 +272,11 @@ def note(
     *,
     remember: Mapping[str, str] | None = None,
     details: Mapping[str, Any] | None = None,
+    surface: Surface = Surface.modal,
 ) -> None:
     """An audit event outside a step's save; `remember` goes into the registration step's answers
-    with it (e.g. the mailbox warned about: submitting it again confirms it)."""
+    with it (e.g. the mailbox warned about: submitting it again confirms it). `surface`: where the
+    submission being checked came from (the modal; the secure page for credentials)."""
     answers = {Step.registration.value: remember} if remember else None
     WizardRows(deps.db).note(
         snapshot.team_id,
@@ -255,5 +285,5 @@ def note(
         action,
         answers=answers,
         details=details,
-        surface=Surface.modal,  # the notes are made while a step's submission is checked
+        surface=surface,  # the notes are made while a step's submission is checked
     )

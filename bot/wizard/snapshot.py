@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.catalogue import CredentialField, Platform
 from bot.registrations.checklist import Phase, checklist_for, item_title
 from bot.wizard.credentials import JSON_FIELD
 from bot.wizard.ids import Step
+from core.settings import SecretIntake
+from storage.approvals import Approval
 from storage.statuses import ItemStatus, RegistrationStatus
 from storage.vault.fingerprint import display
 from storage.wizard_rows import WizardRead, WizardRows
@@ -50,6 +52,21 @@ class StoredView:
 
 
 @dataclass(frozen=True)
+class PendingView:
+    """A credential version waiting for approval (disabled in the vault; not the current one)."""
+
+    approval_id: str
+    field: str
+    fingerprint: str  # the short form shown to people
+    resource_name: str
+    version: str
+    submitted_by: str
+    submitted_at: datetime
+    approvals: int  # given so far
+    required: int
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """A registration as the wizard shows it. Holds no secret: only references to stored values."""
 
@@ -67,6 +84,12 @@ class Snapshot:
     stored: tuple[StoredView, ...] = ()
     read: WizardRead | None = field(default=None, repr=False, compare=False)  # what a save starts from
     created_by: str = ""  # who started the registration (the policy's creator)
+    # Where credentials are typed (settings.secret_intake): the modal, the secure page, or both.
+    secret_intake: SecretIntake = SecretIntake.modal
+    # Four eyes (bot.approvals): versions waiting for approval, and PRODUCTION_APPROVALS for a
+    # production registration (0: approvals are off; None: sandbox, where none are asked).
+    pending: tuple[PendingView, ...] = ()
+    approvals_required: int | None = None
 
     def items_of(self, phase: Phase) -> list[ItemView]:
         return [item for item in self.items if item.phase is phase]
@@ -114,7 +137,15 @@ def mailbox_applies(snapshot: Snapshot) -> bool:
     return snapshot.item("register_generic_mailbox") is not None
 
 
-def snapshot_of(read: WizardRead, *, platform: Platform, user_id: str, vault: Vault) -> Snapshot:
+def snapshot_of(
+    read: WizardRead,
+    *,
+    platform: Platform,
+    user_id: str,
+    vault: Vault,
+    secret_intake: SecretIntake = SecretIntake.modal,
+    approvals_required: int | None = None,
+) -> Snapshot:
     """The read model of a registration's rows (references of another vault backend left out)."""
     registration = read.registration
     phases = {item.key: item.phase for item in checklist_for(platform, registration.environment)}
@@ -143,6 +174,23 @@ def snapshot_of(read: WizardRead, *, platform: Platform, user_id: str, vault: Va
         stored=stored,
         read=read,
         created_by=registration.created_by,
+        secret_intake=secret_intake,
+        pending=tuple(_pending_view(a) for a in read.pending if a.backend == vault.backend),
+        approvals_required=approvals_required if registration.environment == "production" else None,
+    )
+
+
+def _pending_view(approval: Approval) -> PendingView:
+    return PendingView(
+        approval_id=approval.id,
+        field=approval.field,
+        fingerprint=approval.short_fingerprint,
+        resource_name=approval.resource_name,
+        version=approval.version,
+        submitted_by=approval.submitted_by,
+        submitted_at=approval.submitted_at,
+        approvals=len(approval.approved_by),
+        required=approval.required,
     )
 
 
@@ -153,7 +201,15 @@ def from_read(deps: Deps, read: WizardRead | None, user_id: str) -> Snapshot | N
     if read.registration.platform not in deps.catalogue:  # removed from the catalogue since
         return None
     platform = deps.catalogue.get(read.registration.platform)
-    return snapshot_of(read, platform=platform, user_id=user_id, vault=deps.vault)
+    intake = deps.settings.secret_intake
+    return snapshot_of(
+        read,
+        platform=platform,
+        user_id=user_id,
+        vault=deps.vault,
+        secret_intake=intake,
+        approvals_required=deps.settings.PRODUCTION_APPROVALS,
+    )
 
 
 def load(deps: Deps, team_id: str, registration_id: str, user_id: str) -> Snapshot | None:

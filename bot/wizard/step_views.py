@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.approvals import views as approval_views
 from bot.catalogue import UNKNOWN, CredentialField
 from bot.codat.views import read_back_text, then_verify_text
 from bot.registrations.checklist import ENABLED_IN_CODAT, Phase
+from bot.secure_page import views as secure_views
+from bot.secure_page.views import LinkOffer
 from bot.slack.blocks import (
     Block,
     actions,
@@ -31,6 +34,7 @@ from bot.wizard.snapshot import Snapshot, mailbox_applies
 from bot.wizard.steps import PORTAL_ACCOUNT
 from bot.wizard.views import assignment_blocks, checkbox_blocks, gone_view, modal, radio, step_header
 from core.i18n import format_day
+from core.settings import SecretIntake
 from storage.statuses import ItemStatus
 
 DETAILS_MAX = 2000
@@ -192,7 +196,9 @@ def credential_choices(snapshot: Snapshot) -> list[tuple[str, str]]:
     return choices
 
 
-def credential_input(snapshot: Snapshot, credential: CredentialField) -> Block:
+def credential_hints(snapshot: Snapshot, credential: CredentialField) -> list[str]:
+    """What an input of a credential says under it (the modal's, the secure page's): the stored
+    value's fingerprint, where to find the value, Codat's box for it."""
     fingerprint = snapshot.fingerprint_for(credential)
     hints = []
     if fingerprint:
@@ -201,26 +207,43 @@ def credential_input(snapshot: Snapshot, credential: CredentialField) -> Block:
         hints.append(credential.hint)
     if credential.codat_field:
         hints.append(t.CREDENTIALS_CODAT_FIELD.format(codat_field=credential.codat_field))
+    return hints
+
+
+def credential_optional(snapshot: Snapshot, credential: CredentialField) -> bool:
+    """Whether a credential may be left empty: optional, or stored already (empty keeps it)."""
+    return not credential.required or snapshot.fingerprint_for(credential) is not None
+
+
+def credential_input(snapshot: Snapshot, credential: CredentialField) -> Block:
+    hints = credential_hints(snapshot, credential)
     label = credential.label + (t.CREDENTIALS_SECRET_SUFFIX if credential.secret else "")
     # Never an initial_value: what was typed must not come back from Slack's servers.
     element = plain_text_input(ActionId.credential)
-    optional = not credential.required or fingerprint is not None
+    optional = credential_optional(snapshot, credential)
     return input_block(
         credential_block(credential.key), label, element, hint=" ".join(hints), optional=optional
     )
 
 
-def credentials_view(snapshot: Snapshot, *, editing: bool = False) -> dict[str, Any]:
+def credentials_view(
+    snapshot: Snapshot, *, editing: bool = False, secure_link: LinkOffer | None = None
+) -> dict[str, Any]:
+    """Step 4. With SECRET_INTAKE=both the credential inputs and the secure page's button; with
+    `link` the button only (and `secure_link`, once the person asked for one)."""
     platform = snapshot.platform
     blocks: list[Block] = [*step_header(snapshot, Step.credentials, editing)]
+    link_only = snapshot.secret_intake is SecretIntake.link
     if platform.credentials_required:
-        intro = t.CREDENTIALS_INTRO.format(
-            environment=snapshot.environment, name=platform.name, location=snapshot.vault_label
-        )
+        where = {"environment": snapshot.environment, "name": platform.name, "location": snapshot.vault_label}
+        intro = secure_views.intro_text(**where) if link_only else t.CREDENTIALS_INTRO.format(**where)
         blocks.append(section(intro, block_id=BlockId.credentials_intro))
         if snapshot.vault_development_only:
             blocks.append(context(t.CREDENTIALS_DEV_VAULT))
-        blocks += [credential_input(snapshot, credential) for credential in platform.credential_fields]
+        if not link_only:
+            blocks += [credential_input(snapshot, credential) for credential in platform.credential_fields]
+        if snapshot.secret_intake is not SecretIntake.modal:
+            blocks += secure_views.offer_blocks(snapshot.vault_label, link_only=link_only, link=secure_link)
     else:
         reason = platform.no_credentials_reason or ""
         text = t.CREDENTIALS_NONE.format(name=platform.name, reason=reason)
@@ -239,12 +262,14 @@ def credentials_view(snapshot: Snapshot, *, editing: bool = False) -> dict[str, 
             divider(),
             *assignment_blocks(Step.credentials, *snapshot.assignment_defaults(Step.credentials)),
         ]
-    submit = t.SUBMIT_CREDENTIALS if platform.credentials_required else t.SUBMIT_NEXT
+    submit = t.SUBMIT_CREDENTIALS if platform.credentials_required and not link_only else t.SUBMIT_NEXT
+    has_inputs = any(block["type"] == "input" for block in blocks)
     return modal(
         title=t.TITLE_STEPS[Step.credentials],
         blocks=blocks,
         metadata=_metadata(snapshot, Step.credentials, editing),
-        submit=_submit(editing, submit),
+        # Nothing to submit when the secure page takes every input: it moves the modal on itself.
+        submit=_submit(editing, submit) if has_inputs else None,
     )
 
 
@@ -272,8 +297,13 @@ def stored_text(snapshot: Snapshot) -> str:
     platform = snapshot.platform
     if not platform.credentials_required:
         return t.SUMMARY_NO_CREDENTIALS.format(reason=platform.no_credentials_reason or "")
+    parts = [_current_text(snapshot), *_approval_texts(snapshot)]
+    return "\n\n".join(part for part in parts if part)
+
+
+def _current_text(snapshot: Snapshot) -> str | None:
     if not snapshot.stored:
-        return t.SUMMARY_NOTHING_STORED
+        return None if snapshot.pending else t.SUMMARY_NOTHING_STORED
     lines = "\n".join(
         t.SUMMARY_STORED_LINE.format(
             fields=stored_names(snapshot, ref.field),
@@ -285,6 +315,30 @@ def stored_text(snapshot: Snapshot) -> str:
     )
     # The label of a development vault says "development only" itself.
     return t.SUMMARY_STORED.format(location=snapshot.vault_label, lines=lines)
+
+
+def _approval_texts(snapshot: Snapshot) -> list[str]:
+    """Four eyes: versions waiting for approval (who submitted them, when), or that approvals
+    are off for this production registration (PRODUCTION_APPROVALS=0)."""
+    texts = []
+    if snapshot.pending:
+        lines = [
+            approval_views.pending_line(
+                fields=stored_names(snapshot, pending.field),
+                fingerprint=pending.fingerprint,
+                resource=pending.resource_name,
+                version=pending.version,
+                submitter=pending.submitted_by,
+                submitted_at=pending.submitted_at,
+                approvals=pending.approvals,
+                required=pending.required,
+            )
+            for pending in snapshot.pending
+        ]
+        texts.append(approval_views.summary_pending(lines))
+    if snapshot.approvals_required == 0:
+        texts.append(approval_views.approvals_off())
+    return texts
 
 
 def remaining_text(snapshot: Snapshot) -> str:

@@ -23,9 +23,13 @@ ensure_sa "${SCHEDULER_SA_NAME}" "codat-register sweep trigger (Cloud Scheduler)
 
 # (iam roles commands take --project as the role's parent, so they call gcloud directly.)
 # Exactly these permissions: create secrets, add versions. No versions.access, no secrets.get,
-# never roles/secretmanager.admin. versions.disable only with DISABLE_PREVIOUS_VERSIONS=true.
+# never roles/secretmanager.admin. Four eyes (PRODUCTION_APPROVALS above 0) keeps a production
+# version disabled until approved, then enables it: versions.disable and versions.enable.
+# versions.disable also with DISABLE_PREVIOUS_VERSIONS=true.
 PERMISSIONS="secretmanager.secrets.create,secretmanager.versions.add"
-if [[ "${DISABLE_PREVIOUS_VERSIONS}" == "true" ]]; then
+if [[ "${PRODUCTION_APPROVALS}" != "0" ]]; then
+  PERMISSIONS+=",secretmanager.versions.disable,secretmanager.versions.enable"
+elif [[ "${DISABLE_PREVIOUS_VERSIONS}" == "true" ]]; then
   PERMISSIONS+=",secretmanager.versions.disable"
 fi
 

@@ -40,6 +40,7 @@ LOG_LEVEL="${LOG_LEVEL:-INFO}"
 METRICS_ENABLED="${METRICS_ENABLED:-true}"
 SECRET_REPLICATION_LOCATIONS="${SECRET_REPLICATION_LOCATIONS:-}"   # e.g. europe-west1,europe-west4
 DISABLE_PREVIOUS_VERSIONS="${DISABLE_PREVIOUS_VERSIONS:-false}"    # true adds versions.disable to the role
+PRODUCTION_APPROVALS="${PRODUCTION_APPROVALS:-1}"                  # above 0 adds versions.disable and .enable
 ENABLE_CODAT_API_KEY="${ENABLE_CODAT_API_KEY:-false}"              # true: a CODAT_API_KEY secret too
 
 # --- reminder sweep ---------------------------------------------------------------------------
@@ -115,6 +116,7 @@ write_env_file() {
     echo "GCP_PROJECT_ID: \"${PROJECT_ID}\""
     echo "RUN_SCHEDULER: \"false\""
     echo "DISABLE_PREVIOUS_VERSIONS: \"${DISABLE_PREVIOUS_VERSIONS}\""
+    echo "PRODUCTION_APPROVALS: \"${PRODUCTION_APPROVALS}\""
     if [[ -n "${PUBLIC_URL:-}" ]]; then
       echo "PUBLIC_URL: \"${PUBLIC_URL}\""
     fi

@@ -35,11 +35,14 @@ locals {
   )
 
   # Write-only: create secrets and add versions; no versions.access, no secrets.get, never
-  # roles/secretmanager.admin (README > Secrets > Least-privilege IAM).
-  writer_permissions = concat(
+  # roles/secretmanager.admin (README > Secrets > Least-privilege IAM). Four eyes
+  # (PRODUCTION_APPROVALS above 0) keeps a production version disabled until approved, then
+  # enables it: versions.disable and versions.enable; DISABLE_PREVIOUS_VERSIONS needs disable too.
+  writer_permissions = distinct(concat(
     ["secretmanager.secrets.create", "secretmanager.versions.add"],
+    var.production_approvals > 0 ? ["secretmanager.versions.disable", "secretmanager.versions.enable"] : [],
     var.disable_previous_versions ? ["secretmanager.versions.disable"] : [],
-  )
+  ))
 
   common_env = merge(
     {
@@ -49,6 +52,7 @@ locals {
       GCP_PROJECT_ID            = var.project_id
       RUN_SCHEDULER             = "false" # reminders come from the sweep job
       DISABLE_PREVIOUS_VERSIONS = tostring(var.disable_previous_versions)
+      PRODUCTION_APPROVALS      = tostring(var.production_approvals)
       PUBLIC_URL                = local.public_url
     },
     length(var.secret_replication_locations) > 0 ? { SECRET_REPLICATION_LOCATIONS = join(",", var.secret_replication_locations) } : {},

@@ -193,6 +193,17 @@ variable "disable_previous_versions" {
   default     = false
 }
 
+variable "production_approvals" {
+  description = "PRODUCTION_APPROVALS: admins besides the submitter who approve a production credential (0 = off); above 0 adds secretmanager.versions.disable and secretmanager.versions.enable to the custom role."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.production_approvals >= 0 && var.production_approvals <= 10 && floor(var.production_approvals) == var.production_approvals
+    error_message = "production_approvals must be a whole number from 0 to 10."
+  }
+}
+
 variable "enable_codat_api_key" {
   description = "Create a CODAT_API_KEY settings secret and pass it to the bot (Codat verification)."
   type        = bool

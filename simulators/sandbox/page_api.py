@@ -8,6 +8,11 @@ updated, pushed, errors kept) as Slack would.
 
 What people type (credentials included) passes through in memory only: it is never logged,
 stored, or written into the stand-in's view state (the page keeps it until the modal closes).
+
+With several workspaces (the OAuth sandbox: `python app.py sandbox --oauth`), the page acts in the
+workspace of the person picked, and offers "Add to Slack" for each workspace the app is not
+installed in — the real round trip through the bot's /slack/install and the stand-in's consent
+page — and "Uninstall" for the others (Slack's tokens_revoked and app_uninstalled).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from simulators.slack.views import iter_elements
 if TYPE_CHECKING:
     from simulators.codat import CodatStandIn
     from simulators.slack.events_client import EventsResponse, SlackEventsClient
+    from simulators.slack.state import SlackWorkspace
     from simulators.slack.web_api import SlackWebApi
 
 logger = logging.getLogger("codat_register.sandbox")
@@ -39,7 +45,9 @@ MAX_ADVANCE_HOURS = 24 * 31
 MAX_RECORDED_CALLS = 1000  # keeps a long session's memory flat
 SLACK_ACK_SECONDS = 3.0  # Slack gives up on an acknowledgement after 3 s
 MAX_MESSAGE_CHARS = 4000  # what the page lets a person type into the Messages tab
-BOT_EVENTS = ("app_home_opened", "message.im")  # the events manifest.yml subscribes to
+# The events manifest.yml subscribes to: the page sends the first two; the uninstall events come from
+# the Slack stand-in when a workspace uninstalls the app (SlackEventsClient.uninstall).
+BOT_EVENTS = ("app_home_opened", "message.im", "app_uninstalled", "tokens_revoked")
 _USER_FIELDS = (
     "id", "name", "real_name", "tz", "tz_label", "deleted",
     "is_admin", "is_owner", "is_restricted", "is_ultra_restricted", "is_bot",
@@ -66,8 +74,12 @@ class PageApi:
         secrets_notice: str = "the development vault — development only",
         bot_events: tuple[str, ...] = BOT_EVENTS,
         codat: CodatStandIn | None = None,
+        install_url: str | None = None,
     ) -> None:
         self.api, self.events, self.deps = api, events, deps
+        # The bot's GET /slack/install (OAuth sandbox only): where "Add to Slack" leads.
+        self.install_url = install_url
+        self._clients: dict[str, SlackEventsClient] = {events.team_id: events}
         self.codat = codat  # the sandbox's Codat stand-in (None: a Codat named in the settings)
         self.secrets_notice = secrets_notice
         self.bot_events = set(bot_events)
@@ -86,6 +98,7 @@ class PageApi:
             "/api/tab": self.open_tab,
             "/api/clock": self.advance_clock,
             "/api/codat": self.set_codat_enabled,
+            "/api/uninstall": self.uninstall,
         }
 
     # -- what the person sees ----------------------------------------------------------------------
@@ -101,7 +114,8 @@ class PageApi:
         self._user(user)
         if len(self.api.calls) > MAX_RECORDED_CALLS:  # the sandbox never reads the stand-in's call log
             self.api.clear_calls()
-        workspace = self.api.workspace
+        team = self._team(user)
+        workspace = self._ws(user)
         if since >= workspace.version and wait > 0:
             workspace.wait_for_change(since, timeout=wait)
         version = workspace.version  # read first: a change while gathering shows in the next poll
@@ -113,12 +127,17 @@ class PageApi:
             "now": self.deps.clock.now().isoformat(),
             "team": {"id": workspace.team_id, "name": workspace.team_name},
             "bot": {"id": workspace.bot_user_id, "name": workspace.bot_name},
-            "users": [_user_summary(u) for u in workspace.users()],
+            "users": [
+                _user_summary(u) | {"team_name": t.workspace.team_name}
+                for t in self.api.teams.values()
+                for u in t.workspace.users()
+            ],
+            "installs": self._installs(),
             "channel": channel,
-            "messages": self.api.messages(channel) if workspace.has_dm(user) else [],
-            "ephemerals": self.api.ephemerals(user),
-            "modals": self.api.views_for(user)["stack"],
-            "home": self.api.home(user),
+            "messages": self.api.messages(channel, team) if workspace.has_dm(user) else [],
+            "ephemerals": self.api.ephemerals(user, team),
+            "modals": self.api.views_for(user, team)["stack"],
+            "home": self.api.home(user, team),
             "secrets_notice": self.secrets_notice,
             "codat": self._codat_state(),
         }
@@ -137,11 +156,12 @@ class PageApi:
         command, _, rest = text.partition(" ")
         if command != COMMAND:
             raise ApiError(400, f"{command[:40]} is not a command in this workspace — try {COMMAND} help")
-        channel = self.api.dm_channel_for(user)
+        workspace = self._ws(user)
+        channel = workspace.dm_channel_for(user)
         started = time.monotonic()
-        response = self.events.command(rest.strip(), user, channel_id=channel)
+        response = self._events(user).command(rest.strip(), user, channel_id=channel)
         if response.status != 200:
-            self.api.workspace.post_ephemeral(
+            workspace.post_ephemeral(
                 channel, user, f'{COMMAND} failed with the error "dispatch_failed"', sender="Slackbot"
             )
             return {"ok": False, "error": f"the app answered HTTP {response.status}"}
@@ -151,9 +171,9 @@ class PageApi:
         if isinstance(ack, dict) and (ack.get("text") or ack.get("blocks")):
             fields = message_fields(ack)
             if ack.get("response_type") == "in_channel":
-                self.api.workspace.post_message(channel, ack.get("text"), **fields)
+                workspace.post_message(channel, ack.get("text"), **fields)
             else:
-                self.api.workspace.post_ephemeral(channel, user, ack.get("text"), **fields)
+                workspace.post_ephemeral(channel, user, ack.get("text"), **fields)
         return _answer(response, started)
 
     def message(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -163,8 +183,9 @@ class PageApi:
         text = str(body.get("text") or "").strip()
         if not text or len(text) > MAX_MESSAGE_CHARS:
             raise ApiError(400, f"type a message of 1 to {MAX_MESSAGE_CHARS} characters")
-        channel = self.api.dm_channel_for(user)
-        _, posted = self.api.workspace.post_user_message(channel, user, text)
+        workspace = self._ws(user)
+        channel = workspace.dm_channel_for(user)
+        _, posted = workspace.post_user_message(channel, user, text)
         if "message.im" not in self.bot_events:
             return {"ok": True, "sent": False}
         event = {
@@ -177,7 +198,7 @@ class PageApi:
             "event_ts": posted["ts"],
         }
         started = time.monotonic()
-        response = self.events.event(event)
+        response = self._events(user).event(event)
         if response.status != 200:
             return {"ok": False, "error": f"the app answered HTTP {response.status}"}
         return {**_answer(response, started), "sent": True}
@@ -188,7 +209,7 @@ class PageApi:
         view = self._modal(user, body.get("view_id"))
         started = time.monotonic()
         try:
-            response = self.events.submit_view(view, _values(body), user)
+            response = self._events(user).submit_view(view, _values(body), user)
         except PayloadError as error:
             raise ApiError(400, str(error)) from None
         except SlackError as error:  # the view the app answered with is one Slack would reject
@@ -207,7 +228,7 @@ class PageApi:
         user = self._user(body.get("user"))
         view = self._modal(user, body.get("view_id"))
         try:
-            response = self.events.close_view(
+            response = self._events(user).close_view(
                 view, user, inputs=_values(body), is_cleared=bool(view.get("clear_on_close"))
             )
         except PayloadError as error:
@@ -222,7 +243,8 @@ class PageApi:
         surface = body.get("surface")
         fields: dict[str, Any]
         if surface in ("modal", "home"):
-            view = self._modal(user, body.get("view_id")) if surface == "modal" else self.api.home(user)
+            home = self.api.home(user, self._team(user))
+            view = self._modal(user, body.get("view_id")) if surface == "modal" else home
             if view is None or view["id"] != body.get("view_id"):
                 raise ApiError(404, "that view is no longer shown")
             blocks, fields = view["blocks"], {"view": view}
@@ -235,7 +257,7 @@ class PageApi:
             blocks = message.get("blocks") or []
             fields = {"container": container, "channel_id": channel}
             fields["response_url"] = self.api.response_url(
-                user, channel, ts, ephemeral=surface == "ephemeral"
+                user, channel, ts, ephemeral=surface == "ephemeral", team_id=self._team(user)
             )
             if surface == "message":  # Slack leaves the message out for ephemerals
                 fields["message"] = message
@@ -246,8 +268,9 @@ class PageApi:
             raw = payloads.block_actions_payload(
                 element["action_id"],
                 user_id=user,
+                team_id=self._team(user),
                 block_id=block["block_id"],
-                trigger_id=self.api.issue_trigger_id(user),
+                trigger_id=self.api.issue_trigger_id(user, self._team(user)),
                 inputs=_values(body),
                 **fields,
             )
@@ -256,7 +279,7 @@ class PageApi:
         except PayloadError as error:
             raise ApiError(400, str(error)) from None
         started = time.monotonic()
-        response = self.events.post(urlencode({"payload": json.dumps(payload)}))
+        response = self._events(user).post(urlencode({"payload": json.dumps(payload)}))
         if response.status != 200:
             return {"ok": False, "error": f"the app answered HTTP {response.status}"}
         return _answer(response, started)
@@ -270,10 +293,10 @@ class PageApi:
             return {"ok": True, "sent": False}
         event: dict[str, Any] = {"type": kind, "user": user, "channel": dm_channel_id(user), "tab": tab}
         event["event_ts"] = f"{time.time():.6f}"
-        home = self.api.home(user)
+        home = self.api.home(user, self._team(user))
         if home is not None:
             event["view"] = home
-        response = self.events.event(event)
+        response = self._events(user).event(event)
         if response.status == 404:  # no listener in the app: Slack would keep sending; we stop
             self._unhandled_events.add(kind)
         return {"ok": response.status == 200, "sent": True}
@@ -313,7 +336,7 @@ class PageApi:
         if self.codat is None:
             raise ApiError(404, "this sandbox asks a Codat named in its settings, not a stand-in")
         user = self._user(body.get("user"))
-        if not self.api.workspace.user(user)["is_admin"]:
+        if not self._ws(user).user(user)["is_admin"]:
             raise ApiError(403, "only an admin can switch integrations on in Codat")
         key, enabled = str(body.get("key") or ""), body.get("enabled")
         if not isinstance(enabled, bool):
@@ -335,7 +358,7 @@ class PageApi:
         from storage.repositories import Registrations
         from storage.statuses import RegistrationStatus
 
-        team_id = self.api.workspace.team_id
+        team_id = self._team(user)
         checked = ticked = 0
         for row in Registrations(self.deps.db, team_id).overview():
             _, row_key = codat_key(self.deps, row.platform, row.environment)
@@ -357,27 +380,87 @@ class PageApi:
         return {"integrations": integrations}
 
     # -- lookups ---------------------------------------------------------------------------------
+    def _team(self, user: str) -> str:
+        """The workspace a simulated person belongs to: the page acts in it for them."""
+        for team_id, team in self.api.teams.items():
+            try:
+                team.workspace.user(user)
+            except SlackError:
+                continue
+            return team_id
+        return self.api.workspace.team_id
+
+    def _ws(self, user: str) -> SlackWorkspace:
+        return self.api.team(self._team(user)).workspace
+
+    def _events(self, user: str) -> SlackEventsClient:
+        """Slack's requests from the person's workspace."""
+        return self._events_from(self._team(user))
+
+    def _events_from(self, team: str) -> SlackEventsClient:
+        from simulators.slack.events_client import SlackEventsClient
+
+        if team not in self._clients:
+            base = self.events
+            self._clients[team] = SlackEventsClient(
+                base.url, base.signing_secret, web_api=self.api, team_id=team
+            )
+        return self._clients[team]
+
+    def _installs(self) -> list[dict[str, Any]] | None:
+        """Each workspace and whether the app is installed there (OAuth sandbox), else None."""
+        if self.install_url is None:
+            return None
+        return [
+            {
+                "team": team_id,
+                "name": team.workspace.team_name,
+                "installed": bool(self.api.oauth.tokens_for(team_id=team_id)),
+                "install_url": f"{self.install_url}?{urlencode({'team': team_id})}",
+            }
+            for team_id, team in self.api.teams.items()
+        ]
+
+    def uninstall(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Remove the app from a workspace (OAuth sandbox), as an admin would in Slack: the bot hears
+        tokens_revoked and app_uninstalled, and that workspace's reminders stop."""
+        if self.install_url is None:
+            raise ApiError(404, "this sandbox serves one workspace with one bot token: nothing to uninstall")
+        team = str(body.get("team") or "")
+        if team not in self.api.teams:
+            raise ApiError(404, "no such workspace in the sandbox")
+        statuses = [response.status for response in self._events_from(team).uninstall()]
+        for each in self.api.teams.values():
+            each.workspace.mark_changed()
+        return {"ok": all(status == 200 for status in statuses)}
+
     def _user(self, user: Any) -> str:
-        try:
-            found = self.api.workspace.user(str(user or ""))
-        except SlackError:
-            raise ApiError(404, "no such user in this workspace") from None
+        found = None
+        for team in self.api.teams.values():
+            try:
+                found = team.workspace.user(str(user or ""))
+                break
+            except SlackError:
+                continue
+        if found is None:
+            raise ApiError(404, "no such user in this workspace")
         if found["deleted"]:
             raise ApiError(400, f"{found['real_name']} has left the workspace (deactivated)")
         return found["id"]
 
     def _modal(self, user: str, view_id: Any) -> dict[str, Any]:
-        for view in self.api.views_for(user)["stack"]:
+        for view in self.api.views_for(user, self._team(user))["stack"]:
             if view["id"] == view_id:
                 return view
         raise ApiError(404, "that modal is no longer open")
 
     def _message(self, user: str, ts: str, *, ephemeral: bool) -> dict[str, Any]:
+        team = self._team(user)
         if ephemeral:
-            items = self.api.ephemerals(user)
+            items = self.api.ephemerals(user, team)
         else:
-            has_dm = self.api.workspace.has_dm(user)
-            items = self.api.messages(dm_channel_id(user)) if has_dm else []
+            has_dm = self._ws(user).has_dm(user)
+            items = self.api.messages(dm_channel_id(user), team) if has_dm else []
         for item in items:
             if item["ts"] == ts:
                 return item

@@ -74,10 +74,17 @@ class PageServer:
         secrets_notice: str = "the development vault — development only",
         bot_events: tuple[str, ...] = BOT_EVENTS,
         codat: CodatStandIn | None = None,
+        install_url: str | None = None,
     ) -> None:
         self.host = loopback_ipv4(host)  # ValueError for anything that is not loopback
         self.actions = PageApi(
-            api, events, deps, secrets_notice=secrets_notice, bot_events=bot_events, codat=codat
+            api,
+            events,
+            deps,
+            secrets_notice=secrets_notice,
+            bot_events=bot_events,
+            codat=codat,
+            install_url=install_url,
         )
         self._routes = self.actions.routes()
         self._static = {p.name for p in STATIC_DIR.iterdir() if p.suffix in _CONTENT_TYPES}

@@ -1,10 +1,20 @@
 """Sandbox mode: the real bot plus a local Slack (the Web API stand-in and a page to click through).
 
 Everything listens on 127.0.0.1 only: the page has no sign-in, so anyone who can reach it can act
-as any simulated user. The bot is the production composition (runtime.build_runtime: the same Bolt
-app, handlers, storage, scheduler and vault); only its Slack is local, reached through
-SLACK_API_URL, and every click reaches it as a request signed with a secret made for this run.
-Its Codat is local too (simulators.sandbox.codat), unless the settings name one explicitly.
+as any simulated user. The bot's secure credentials page opens on the bot's own loopback origin
+(PUBLIC_URL is its URL for this run), and signs people in with the stand-in's Sign in with Slack
+(an app client id and secret made for this run).
+
+The bot is the production composition (runtime.build_runtime: the same Bolt app, handlers,
+storage, scheduler and vault); only its Slack is local, reached through SLACK_API_URL, and every
+click reaches it as a request signed with a secret made for this run. Its Codat is local too
+(simulators.sandbox.codat), unless the settings name one explicitly.
+
+With `oauth` (`python app.py sandbox --oauth`) the bot runs in OAuth mode, as a deployment serving
+several workspaces: no bot token, the stand-in app's client id and secret, token rotation on. Acme
+is installed at start-up through the real round trip (the bot's /slack/install, the stand-in's
+consent page, the bot's /slack/oauth_redirect); the page then offers "Add to Slack" into a second
+workspace, Globex, and "Uninstall".
 """
 
 from __future__ import annotations
@@ -27,13 +37,16 @@ from core.network import loopback_ipv4
 from core.settings import ConfigError, Settings, load_settings
 from simulators.sandbox.codat import SandboxCodat, codat_settings, start_codat
 from simulators.sandbox.page_server import PageServer
+from simulators.slack.browser import Browser
 from simulators.slack.events_client import SlackEventsClient
-from simulators.slack.state import SlackWorkspace
+from simulators.slack.state import GLOBEX_USERS, SlackWorkspace
 from simulators.slack.web_api import SlackWebApi
 
 logger = logging.getLogger("codat_register.sandbox")
 
 LOOPBACK = "127.0.0.1"
+SECOND_WORKSPACE = "T0002"  # Globex: where the OAuth sandbox's "Add to Slack" installs the app
+INSTALL_PATH, REDIRECT_PATH = "/slack/install", "/slack/oauth_redirect"  # the bot's (handlers.installs)
 _SLACK_SETTINGS = {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL"}
 
 
@@ -79,11 +92,19 @@ def refuse_real_secret_manager(settings: Settings, *, asked: bool = False) -> No
         )
 
 
-def bot_settings(settings: Settings, bot_token: str, signing_secret: str, api_url: str) -> Settings:
-    """The user's settings (database, vault, scheduler…) with Slack pointed at the local stand-in."""
-    kept = settings.model_dump(exclude=_SLACK_SETTINGS)
+def bot_settings(
+    settings: Settings, bot_token: str | None, signing_secret: str, api_url: str, **this_run: object
+) -> Settings:
+    """The user's settings (database, vault, scheduler…) with Slack pointed at the local stand-in,
+    and `this_run`'s settings over theirs (PUBLIC_URL: the bot's own loopback URL; the stand-in
+    app's SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)."""
+    kept = settings.model_dump(exclude=_SLACK_SETTINGS | set(this_run))
     return load_settings(
-        **kept, SLACK_BOT_TOKEN=bot_token, SLACK_SIGNING_SECRET=signing_secret, SLACK_API_URL=api_url
+        **kept,
+        SLACK_BOT_TOKEN=bot_token,
+        SLACK_SIGNING_SECRET=signing_secret,
+        SLACK_API_URL=api_url,
+        **this_run,
     )
 
 
@@ -106,22 +127,34 @@ class _ThreadingWsgiServer(ThreadingMixIn, WSGIServer):
 
 
 class _BotServer:
-    """The bot's WSGI app (POST /slack/events, GET /healthz, /readyz, /metrics) on a free loopback port."""
+    """The bot's WSGI app (POST /slack/events, GET /healthz, /readyz, /metrics, the secure page
+    /secure/…) on a free loopback port: bound first (its URL is the bot's PUBLIC_URL), then
+    `serve(wsgi)` once the bot is built."""
 
-    def __init__(self, wsgi: Callable[..., Any], host: str) -> None:
+    def __init__(self, host: str) -> None:
         self._server = make_server(
-            host, 0, wsgi, server_class=_ThreadingWsgiServer, handler_class=_QuietWsgiHandler
+            host, 0, _not_yet, server_class=_ThreadingWsgiServer, handler_class=_QuietWsgiHandler
         )
         self.url = f"http://{host}:{self._server.server_port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="sandbox-bot", daemon=True
         )
+
+    def serve(self, wsgi: Callable[..., Any]) -> None:
+        self._server.set_app(wsgi)
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():
+            self._server.shutdown()
         self._server.server_close()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+
+def _not_yet(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    start_response("503 Service Unavailable", [("Content-Length", "0")])
+    return [b""]
 
 
 class Sandbox:
@@ -135,9 +168,11 @@ class Sandbox:
         port: int | None = None,
         clock: Clock | None = None,
         real_secret_manager: bool = False,
+        oauth: bool = False,
     ) -> None:
         refuse_real_secret_manager(settings, asked=real_secret_manager)
         self.settings = settings
+        self.oauth = oauth  # OAuth mode: several workspaces, installed through Slack's OAuth
         self.host = sandbox_host(settings, host)
         self.port = settings.SANDBOX_PORT if port is None else port
         self.clock = clock or Clock()
@@ -166,14 +201,29 @@ class Sandbox:
             clock = self.clock
             workspace = SlackWorkspace(clock=lambda: clock.now().timestamp())
             token = f"xoxb-sandbox-{secrets.token_hex(12)}"
-            self.api = SlackWebApi(token, host=self.host, workspace=workspace).start()
+            # Sign in with Slack on the secure page: an app client made for this run.
+            client_id = f"{secrets.randbelow(10**12)}.{secrets.randbelow(10**12)}"
+            client_secret = secrets.token_hex(16)
+            self.api = SlackWebApi(
+                token, host=self.host, workspace=workspace, client_id=client_id, client_secret=client_secret
+            ).start()
             signing_secret = secrets.token_hex(32)  # per run: nothing outside this process knows it
-            settings = bot_settings(self.settings, token, signing_secret, self.api.url)
+            self._bot = _BotServer(self.host)  # its URL is where the secure page opens
+            this_run = {"PUBLIC_URL": self._bot.url, "SLACK_CLIENT_ID": client_id}
+            this_run["SLACK_CLIENT_SECRET"] = client_secret
+            if self.oauth:  # a second workspace to add the app to; Slack sends installers back here
+                self.api.add_workspace(SECOND_WORKSPACE, "Globex", users=GLOBEX_USERS)
+                self.api.oauth.token_rotation = True
+                self.api.oauth.redirect_urls = [self._bot.url + REDIRECT_PATH]
+            bot_token = None if self.oauth else token
+            settings = bot_settings(self.settings, bot_token, signing_secret, self.api.url, **this_run)
             # Codat: a local stand-in too, unless the settings name a Codat explicitly.
             self.codat = start_codat(self.settings, self.host, load_catalogue())
             settings = codat_settings(settings, self.codat)
             self.deps, self.app = build_runtime(settings, clock=clock)
-            self._bot = _BotServer(make_wsgi_app(self.app, self.deps), self.host)
+            self._bot.serve(make_wsgi_app(self.app, self.deps))
+            if self.oauth:
+                self._install(workspace.team_id)
             self.events = SlackEventsClient(self._bot.url + SLACK_PATH, signing_secret, web_api=self.api)
             notice = secrets_destination(self.settings, self.deps.vault.location_label)
             self.page = self._start_page(notice)
@@ -182,11 +232,27 @@ class Sandbox:
             raise
         return self
 
+    def _install(self, team_id: str) -> None:
+        """Install the app into a workspace through the whole OAuth round trip, as a browser would."""
+        assert self._bot is not None
+        answer = Browser().install(self._bot.url, f"team:{team_id}", team=team_id)
+        if answer.status != 200:
+            raise SandboxError(
+                f"installing the app into {team_id} through OAuth failed: HTTP {answer.status}"
+            )
+
     def _start_page(self, notice: str) -> PageServer:
-        assert self.api is not None and self.events is not None
+        assert self.api is not None and self.events is not None and self._bot is not None
         codat = self.codat.standin if self.codat is not None else None
+        install_url = self._bot.url + INSTALL_PATH if self.oauth else None
         page = PageServer(
-            self.api, self.events, self.deps, host=self.host, secrets_notice=notice, codat=codat
+            self.api,
+            self.events,
+            self.deps,
+            host=self.host,
+            secrets_notice=notice,
+            codat=codat,
+            install_url=install_url,
         )
         try:
             return page.start(self.port)
@@ -231,13 +297,14 @@ def run_sandbox(
     out: IO[str] | None = None,
     err: IO[str] | None = None,
     real_secret_manager: bool = False,
+    oauth: bool = False,
 ) -> int:
     """Start the sandbox, print its URL, serve until Ctrl-C / SIGTERM (or `stop`). Exit status.
     With GCP_PROJECT_ID and no emulator it starts only when `real_secret_manager` was asked for."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
         refuse_in_production(settings)
-        sandbox = Sandbox(settings, real_secret_manager=real_secret_manager).start()
+        sandbox = Sandbox(settings, real_secret_manager=real_secret_manager, oauth=oauth).start()
     except (SandboxError, ConfigError) as error:
         print(f"codat-register sandbox cannot start: {error}", file=err, flush=True)
         return 2
@@ -264,6 +331,12 @@ def run_sandbox(
             print(
                 "codat-register sandbox: Codat is a local stand-in (switch integrations on in the page's "
                 "sidebar); set CODAT_API_URL and CODAT_API_KEY to ask another Codat",
+                file=out,
+            )
+        if oauth:
+            print(
+                "codat-register sandbox: OAuth mode — Acme installed through Slack's OAuth (token rotation "
+                "on); add the app to Globex from the page's Add to Slack link",
                 file=out,
             )
         print("codat-register sandbox: press Ctrl-C to stop", file=out, flush=True)

@@ -15,6 +15,7 @@ from typing import Any, Self
 
 import grpc
 from google.cloud.secretmanager_v1.types import resources, service
+from google.iam.v1 import iam_policy_pb2
 from google.protobuf import empty_pb2
 
 from core.network import is_loopback_host
@@ -28,11 +29,15 @@ SERVICE = "google.cloud.secretmanager.v1.SecretManagerService"
 
 @dataclass(frozen=True)
 class _Rpc:
-    request: Any  # the proto-plus request class
+    request: Any  # the proto-plus request class (or, for the IAM RPC, the protobuf class)
     serialize: Callable[[Any], bytes]
-    permission: str
+    permission: str | None  # None: callable without any permission (TestIamPermissions)
     target: Callable[[Any], str]  # the name recorded in `calls`
     project_level: bool = False  # IAM is checked on the project rather than the secret
+
+    @property
+    def deserialize(self) -> Callable[[bytes], Any]:
+        return getattr(self.request, "deserialize", None) or self.request.FromString
 
 
 def _name(request: Any) -> str:
@@ -89,6 +94,13 @@ _RPCS: dict[str, _Rpc] = {
     "DestroySecretVersion": _Rpc(
         service.DestroySecretVersionRequest, _VERSION, _P + "versions.destroy", _name
     ),
+    # google.iam.v1.IAMPolicy's method on a secret: which of the given permissions the caller holds.
+    "TestIamPermissions": _Rpc(
+        iam_policy_pb2.TestIamPermissionsRequest,
+        iam_policy_pb2.TestIamPermissionsResponse.SerializeToString,
+        None,
+        lambda r: r.resource,
+    ),
 }
 METHODS: frozenset[str] = frozenset(_RPCS)
 
@@ -100,6 +112,8 @@ class Emulator:
     number, as Google does; either spelling is accepted on input. ``permissions``, when not
     None, is the full set of IAM permissions the caller holds: every RPC checks its own
     permission first and answers PERMISSION_DENIED without revealing whether the resource exists.
+    TestIamPermissions answers which of the asked permissions are held (all of them when IAM is
+    not checked), needs none itself, and answers none for a secret that does not exist.
     """
 
     def __init__(
@@ -239,7 +253,7 @@ class Emulator:
         handlers = {
             method: grpc.unary_unary_rpc_method_handler(
                 self._make_behaviour(method),
-                request_deserializer=rpc.request.deserialize,
+                request_deserializer=rpc.deserialize,
                 response_serializer=rpc.serialize,
             )
             for method, rpc in _RPCS.items()
@@ -264,7 +278,10 @@ class Emulator:
             context.abort(fault.code, fault.message)
         try:
             self._authorize(rpc, request)
-            response = getattr(self._store, handler_name(method))(request)
+            if method == "TestIamPermissions":
+                response = self._test_iam_permissions(request)
+            else:
+                response = getattr(self._store, handler_name(method))(request)
         except RpcError as error:
             if fault is None:
                 context.abort(error.code, error.message)
@@ -273,9 +290,22 @@ class Emulator:
             context.abort(fault.code, fault.message)
         return response
 
+    def _test_iam_permissions(
+        self, request: iam_policy_pb2.TestIamPermissionsRequest
+    ) -> iam_policy_pb2.TestIamPermissionsResponse:
+        """The real API's semantics: no wildcards; an unknown secret holds no permissions (rather
+        than NOT_FOUND); the answer is the asked permissions the caller holds, in the asked order."""
+        asked = list(request.permissions)
+        if any("*" in permission for permission in asked):
+            raise RpcError(grpc.StatusCode.INVALID_ARGUMENT, "Permissions with wildcards are not allowed.")
+        held = self._permissions
+        exists = self._store.has_secret(request.resource)
+        granted = [p for p in asked if exists and (held is None or p in held)]
+        return iam_policy_pb2.TestIamPermissionsResponse(permissions=granted)
+
     def _authorize(self, rpc: _Rpc, request: Any) -> None:
         permissions = self._permissions
-        if permissions is None or rpc.permission in permissions:
+        if permissions is None or rpc.permission is None or rpc.permission in permissions:
             return
         # Malformed names fail as INVALID_ARGUMENT here, before the permission check.
         if rpc.project_level:

@@ -208,6 +208,12 @@ class Store:
 
     # -- inspection (in-process only) --------------------------------------------------------
 
+    def has_secret(self, name: str) -> bool:
+        """Whether the secret exists (INVALID_ARGUMENT for a malformed name)."""
+        key = self._names.secret(name)
+        with self._lock:
+            return key in self._secrets
+
     def secret_names(self) -> list[str]:
         with self._lock:
             return [self._names.secret_name(key) for key in self._secrets]

@@ -3,6 +3,11 @@
 Given the Web API stand-in (`web_api=`), the client also plays the rest of Slack's part:
 trigger ids and response_urls come from the stand-in, and what the bot acks to a view
 submission (close, "clear", "update", "push") is applied to the user's modal stack there.
+
+One client speaks for one workspace (`team_id`; inside an Enterprise Grid organisation,
+`enterprise_id`, and `is_enterprise_install` when the app is installed org-wide). `uninstall()`
+plays an uninstall: the stand-in revokes the workspace's (or organisation's) tokens, then the bot
+hears `tokens_revoked` and `app_uninstalled`, as from Slack.
 """
 
 from __future__ import annotations
@@ -40,12 +45,16 @@ class SlackEventsClient:
         *,
         web_api: SlackWebApi | None = None,
         team_id: str = payloads.DEFAULT_TEAM_ID,
+        enterprise_id: str | None = None,
+        is_enterprise_install: bool = False,
     ) -> None:
         self.url = check_loopback_url(url)
         self.signing_secret = signing_secret
         self.timeout = timeout
         self.web_api = web_api
         self.team_id = team_id
+        self.enterprise_id = enterprise_id
+        self.is_enterprise_install = is_enterprise_install
         # No proxies: a loopback request must never be routed through HTTP(S)_PROXY.
         self._opener = build_opener(ProxyHandler({}))
 
@@ -92,6 +101,8 @@ class SlackEventsClient:
             channel_id=channel_id,
             trigger_id=trigger_id or self._trigger(user_id),
             response_url=response_url or self._response_url(user_id, channel_id),
+            enterprise_id=self.enterprise_id,
+            is_enterprise_install=self.is_enterprise_install,
         )
         return self.post(body)
 
@@ -114,6 +125,8 @@ class SlackEventsClient:
             view_id,
             hash,
             trigger_id=trigger_id or self._trigger(user_id),
+            enterprise_id=self.enterprise_id,
+            is_enterprise_install=self.is_enterprise_install,
         )
         response = self.post(body)
         if self.web_api is not None:
@@ -130,13 +143,22 @@ class SlackEventsClient:
     ) -> EventsResponse | None:
         """The user closes a modal; the bot hears of it (view_closed) only with notify_on_close."""
         if self.web_api is not None and view.get("id"):
+            views = self.web_api.team(self.team_id).views
             if is_cleared:
-                self.web_api.views.clear(user_id)
+                views.clear(user_id)
             else:
-                self.web_api.views.close(user_id, view["id"])
+                views.close(user_id, view["id"])
         if not view.get("notify_on_close"):
             return None
-        body = payloads.view_closed_payload(view, user_id, self.team_id, inputs=inputs, is_cleared=is_cleared)
+        body = payloads.view_closed_payload(
+            view,
+            user_id,
+            self.team_id,
+            inputs=inputs,
+            is_cleared=is_cleared,
+            enterprise_id=self.enterprise_id,
+            is_enterprise_install=self.is_enterprise_install,
+        )
         return self.post(body)
 
     def block_action(
@@ -153,7 +175,13 @@ class SlackEventsClient:
                 user_id, channel, ts, bool(container.get("is_ephemeral"))
             )
         body = payloads.block_actions_payload(
-            action_id, value, user_id=user_id, team_id=self.team_id, **fields
+            action_id,
+            value,
+            user_id=user_id,
+            team_id=self.team_id,
+            enterprise_id=self.enterprise_id,
+            is_enterprise_install=self.is_enterprise_install,
+            **fields,
         )
         return self.post(body)
 
@@ -161,7 +189,14 @@ class SlackEventsClient:
         self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None
     ) -> EventsResponse:
         """An Events API delivery; retry_num marks a redelivery (X-Slack-Retry-Num)."""
-        body = payloads.event_callback_body(event, team_id=self.team_id, event_id=event_id)
+        body = payloads.event_callback_body(
+            event,
+            team_id=self.team_id,
+            event_id=event_id,
+            bot_user_id=self._bot_user_id(),
+            enterprise_id=self.enterprise_id,
+            is_enterprise_install=self.is_enterprise_install,
+        )
         retry = (
             {}
             if retry_num is None
@@ -169,15 +204,39 @@ class SlackEventsClient:
         )
         return self.post(body, JSON_CONTENT_TYPE, headers=retry)
 
+    def app_uninstalled(self) -> EventsResponse:
+        """`app_uninstalled`, as Slack sends it once the app is removed from the workspace (or the
+        organisation, for an org-wide installation)."""
+        return self.event({"type": "app_uninstalled"})
+
+    def tokens_revoked(self, *, bot: tuple[str, ...] = (), oauth: tuple[str, ...] = ()) -> EventsResponse:
+        """`tokens_revoked`: the bot users' bot tokens and the users' user tokens were revoked."""
+        return self.event({"type": "tokens_revoked", "tokens": {"oauth": list(oauth), "bot": list(bot)}})
+
+    def uninstall(self) -> list[EventsResponse]:
+        """Remove the app as Slack does: its tokens revoked at the stand-in (when given one), then
+        `tokens_revoked` and `app_uninstalled` delivered to the bot."""
+        if self.web_api is not None:
+            if self.is_enterprise_install and self.enterprise_id:
+                self.web_api.oauth.revoke(enterprise_id=self.enterprise_id)
+            else:
+                self.web_api.oauth.revoke(team_id=self.team_id)
+        return [self.tokens_revoked(bot=(self._bot_user_id(),)), self.app_uninstalled()]
+
+    def _bot_user_id(self) -> str:
+        if self.web_api is None:
+            return payloads.DEFAULT_BOT_USER_ID
+        return self.web_api.team(self.team_id).workspace.bot_user_id
+
     def _trigger(self, user_id: str) -> str | None:
-        return self.web_api.issue_trigger_id(user_id) if self.web_api is not None else None
+        return self.web_api.issue_trigger_id(user_id, self.team_id) if self.web_api is not None else None
 
     def _response_url(
         self, user_id: str, channel_id: str, ts: str | None = None, ephemeral: bool = False
     ) -> str | None:
         if self.web_api is None:
             return None
-        return self.web_api.response_url(user_id, channel_id, ts, ephemeral=ephemeral)
+        return self.web_api.response_url(user_id, channel_id, ts, ephemeral=ephemeral, team_id=self.team_id)
 
     def _apply_submission_ack(self, user_id: str, view_id: str | None, response: EventsResponse) -> None:
         """What Slack does with the bot's ack: no response_action closes the view, "clear" closes
@@ -186,13 +245,13 @@ class SlackEventsClient:
         if response.status != 200 or self.web_api is None or not view_id:
             return
         ack = response.body if isinstance(response.body, dict) else {}
-        action, views = ack.get("response_action"), self.web_api.views
+        action, views = ack.get("response_action"), self.web_api.team(self.team_id).views
         if action == "clear":
             views.clear(user_id)
         elif action == "update":
             views.update(ack.get("view") or {}, view_id=view_id)
         elif action == "push":
-            views.push(self.web_api.issue_trigger_id(user_id), ack.get("view") or {})
+            views.push(self.web_api.issue_trigger_id(user_id, self.team_id), ack.get("view") or {})
         elif action != "errors":
             views.close(user_id, view_id)
 

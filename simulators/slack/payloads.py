@@ -61,8 +61,12 @@ def slash_command_body(
     user_name: str | None = None,
     response_url: str | None = None,
     channel_name: str | None = None,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
 ) -> str:
-    """A slash command as Slack posts it (form-encoded); by default typed in the app's DM."""
+    """A slash command as Slack posts it (form-encoded); by default typed in the app's DM. In an
+    Enterprise Grid organisation it names the organisation (and whether the app is installed
+    org-wide) too."""
     channel_id = channel_id or dm_channel_id(user_id)
     fields = {
         "token": VERIFICATION_TOKEN,
@@ -75,10 +79,12 @@ def slash_command_body(
         "command": command,
         "text": text,
         "api_app_id": DEFAULT_APP_ID,
-        "is_enterprise_install": "false",
+        "is_enterprise_install": "true" if is_enterprise_install else "false",
         "response_url": response_url or PLACEHOLDER_RESPONSE_URL,
         "trigger_id": trigger_id or new_trigger_id(time.time()),
     }
+    if enterprise_id:
+        fields["enterprise_id"] = enterprise_id
     return urlencode(fields)
 
 
@@ -227,10 +233,12 @@ def view_submission_payload(
     trigger_id: str | None = None,
     user_name: str | None = None,
     response_urls: list[dict[str, Any]] | None = None,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
 ) -> str:
     """A view_submission interaction, form-encoded as `payload=<json>`."""
     payload = {
-        **_envelope("view_submission", user_id, team_id, user_name),
+        **_envelope("view_submission", user_id, team_id, user_name, enterprise_id, is_enterprise_install),
         "trigger_id": trigger_id or new_trigger_id(time.time()),
         "view": submitted_view(view, inputs, team_id=team_id, view_id=view_id, hash=hash),
         "response_urls": response_urls or [],
@@ -248,10 +256,12 @@ def view_closed_payload(
     view_id: str | None = None,
     hash: str | None = None,
     user_name: str | None = None,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
 ) -> str:
     """A view_closed interaction (sent only for views with notify_on_close), form-encoded."""
     payload = {
-        **_envelope("view_closed", user_id, team_id, user_name),
+        **_envelope("view_closed", user_id, team_id, user_name, enterprise_id, is_enterprise_install),
         "view": submitted_view(view, inputs, team_id=team_id, view_id=view_id, hash=hash),
         "is_cleared": is_cleared,
     }
@@ -276,6 +286,8 @@ def block_actions_payload(
     response_url: str | None = None,
     inputs: dict[str, Any] | None = None,
     user_name: str | None = None,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
 ) -> str:
     """A block_actions interaction: a click in a message (pass `message` and `channel_id`) or in a
     modal (pass `view`; `inputs` fill its state). The element is looked up by action_id (and
@@ -308,7 +320,7 @@ def block_actions_payload(
     if selected_date is not None:
         action["selected_date"] = selected_date
     payload: dict[str, Any] = {
-        **_envelope("block_actions", user_id, team_id, user_name),
+        **_envelope("block_actions", user_id, team_id, user_name, enterprise_id, is_enterprise_install),
         "trigger_id": trigger_id or new_trigger_id(time.time()),
         "actions": [action],
     }
@@ -341,8 +353,19 @@ def event_callback_body(
     event_id: str | None = None,
     event_time: int | None = None,
     bot_user_id: str = DEFAULT_BOT_USER_ID,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
 ) -> str:
-    """An Events API delivery (JSON), e.g. event={"type": "app_home_opened", "user": ..., "tab": "home"}."""
+    """An Events API delivery (JSON), e.g. event={"type": "app_home_opened", "user": ..., "tab": "home"}.
+    For an org-wide installation, `authorizations` names the organisation and no team, as Slack's."""
+    authorization: dict[str, Any] = {
+        "enterprise_id": enterprise_id,
+        "team_id": None if is_enterprise_install else team_id,
+        "user_id": bot_user_id,
+        "is_bot": True,
+    }
+    if is_enterprise_install:
+        authorization["is_enterprise_install"] = True
     body = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
@@ -351,11 +374,11 @@ def event_callback_body(
         "type": "event_callback",
         "event_id": event_id or random_id("Ev"),
         "event_time": event_time or int(time.time()),
-        "authorizations": [
-            {"enterprise_id": None, "team_id": team_id, "user_id": bot_user_id, "is_bot": True}
-        ],
+        "authorizations": [authorization],
         "is_ext_shared_channel": False,
     }
+    if enterprise_id:
+        body["enterprise_id"] = enterprise_id
     return json.dumps(body)
 
 
@@ -367,16 +390,26 @@ def _guess_type(selected_option: Any, selected_user: Any, selected_date: Any) ->
     return "datepicker" if selected_date is not None else "button"
 
 
-def _envelope(kind: str, user_id: str, team_id: str, user_name: str | None) -> dict[str, Any]:
+def _envelope(
+    kind: str,
+    user_id: str,
+    team_id: str,
+    user_name: str | None,
+    enterprise_id: str | None = None,
+    is_enterprise_install: bool = False,
+) -> dict[str, Any]:
     name = user_name or username_for(user_id)
+    team: dict[str, Any] = {"id": team_id, "domain": DEFAULT_TEAM_DOMAIN}
+    if enterprise_id:
+        team["enterprise_id"] = enterprise_id
     return {
         "type": kind,
-        "team": {"id": team_id, "domain": DEFAULT_TEAM_DOMAIN},
+        "team": team,
         "user": {"id": user_id, "username": name, "name": name, "team_id": team_id},
         "api_app_id": DEFAULT_APP_ID,
         "token": VERIFICATION_TOKEN,
-        "is_enterprise_install": False,
-        "enterprise": None,
+        "is_enterprise_install": is_enterprise_install,
+        "enterprise": {"id": enterprise_id} if enterprise_id else None,
     }
 
 

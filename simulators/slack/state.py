@@ -111,6 +111,12 @@ class SimUsergroup:
 # ADMIN_USERGROUP=S0ADMINS makes its members the bot's admins.
 DEFAULT_USERGROUPS = (SimUsergroup("S0ADMINS", "codat-admins", "codat-register admins", ("U0ALICE",)),)
 
+# A second workspace to install the app into (OAuth mode): Grace is its admin, Hiro a member.
+GLOBEX_USERS = (
+    SimUser("U0GRACE", "grace", "Grace Green", "grace@globex.example", "America/New_York", is_admin=True),
+    SimUser("U0HIRO", "hiro", "Hiro Hayashi", "hiro@globex.example", "Asia/Tokyo"),
+)
+
 
 class SlackWorkspace:
     """One team: its users, the app's conversations and the trigger ids it issued. Thread-safe."""
@@ -130,8 +136,10 @@ class SlackWorkspace:
         strict_triggers: bool = True,
         trigger_ttl: float = 3.0,
         clock: Callable[[], float] = time.time,
+        enterprise_id: str | None = None,
     ) -> None:
         self.team_id, self.team_name, self.domain = team_id, team_name, domain
+        self.enterprise_id = enterprise_id  # the Enterprise Grid organisation it belongs to, if any
         self.bot_user_id, self.bot_name, self.bot_id, self.app_id = bot_user_id, bot_name, bot_id, app_id
         self.strict_triggers = strict_triggers
         self.trigger_ttl = trigger_ttl

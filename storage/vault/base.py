@@ -16,16 +16,30 @@ class StoredSecret:
     version: str
     fingerprint: str  # short keyed HMAC for display, e.g. "hmac:3f9a1c2b7d0e"
     created: bool  # False when the same value was already stored for this field (idempotent)
+    # Four eyes: the version was added disabled and waits for approval (it is not the current
+    # credential); `stored_fingerprint` is the full keyed fingerprint its approval row keeps.
+    pending: bool = False
+    stored_fingerprint: str = ""
 
 
 class VaultError(Exception):
     """A store failed. `user_message` is safe to show in Slack and never echoes the value."""
 
-    def __init__(self, user_message: str, *, code: str = "unknown", retryable: bool = False) -> None:
+    def __init__(
+        self,
+        user_message: str,
+        *,
+        code: str = "unknown",
+        retryable: bool = False,
+        leftover: str | None = None,
+    ) -> None:
         super().__init__(user_message)
         self.user_message = user_message
         self.code = code
         self.retryable = retryable
+        # A version added but not made unusable in time (its resource name, never a value): the
+        # caller keeps trying to disable it after answering (CredentialVault.disable).
+        self.leftover = leftover
 
 
 class Vault(Protocol):
@@ -44,10 +58,21 @@ class Vault(Protocol):
         value: str,
         actor: str,
         timeout: float | None = None,
+        pending: bool = False,
     ) -> StoredSecret:
         """Store `value` for a registration's credential field and record the reference.
 
         Idempotent per (registration, field, value): storing the same value again returns the
-        existing reference with created=False and adds no version. Raises VaultError.
+        existing reference with created=False and adds no version. With `pending`, the new
+        version is added disabled and nothing is recorded (the caller records its approval).
+        Raises VaultError.
         """
+        ...
+
+    def enable(self, resource_name: str, *, timeout: float | None = None) -> None:
+        """Make an approved version usable. Raises VaultError."""
+        ...
+
+    def disable(self, resource_name: str, *, timeout: float | None = None) -> None:
+        """Make a version unusable (it stays restorable). Raises VaultError."""
         ...

@@ -9,7 +9,7 @@ Layout::
     dev-vault/key                               Fernet key, 0600
     dev-vault/secrets/<secret-id>/secret.json   labels and annotations (no value)
     dev-vault/secrets/<secret-id>/<n>.fernet    version n, encrypted
-    dev-vault/secrets/<secret-id>/<n>.disabled  marker when version n was disabled
+    dev-vault/secrets/<secret-id>/<n>.disabled  marker while version n is disabled (e.g. waiting for approval)
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ class DevelopmentBackend:
         refuse_in_production(settings)
         return cls(Path(settings.DATA_DIR) / "dev-vault")
 
-    def add_version(self, target: SecretTarget, payload: bytes, *, deadline: float) -> WrittenVersion:
+    def add_version(
+        self, target: SecretTarget, payload: bytes, *, deadline: float, disabled: bool = False
+    ) -> WrittenVersion:
         directory = self._secrets / target.secret_id
         token = self._fernet.encrypt(payload)
         try:
@@ -78,17 +80,30 @@ class DevelopmentBackend:
                     metadata = {"labels": dict(target.labels), "annotations": dict(target.annotations)}
                     create_private_file(directory / "secret.json", json.dumps(metadata, indent=2).encode())
                 number = self._write_next_version(directory, token)
+                if disabled:  # waiting for approval: marked before the version is reported
+                    (directory / f"{number}.disabled").touch(mode=0o600)
         except OSError as error:
             raise errors.development_write_failed(type(error).__name__) from None
         resource_name = f"{SCHEME}{target.secret_id}/versions/{number}"
         return WrittenVersion(resource_name=resource_name, version=str(number))
 
     def disable_version(self, resource_name: str, *, deadline: float) -> None:
+        self._marker(resource_name).touch(mode=0o600)
+
+    def enable_version(self, resource_name: str, *, deadline: float) -> None:
+        self._marker(resource_name).unlink(missing_ok=True)
+
+    def is_disabled(self, resource_name: str) -> bool:
+        """Whether a version is disabled (tests, the sandbox)."""
+        return self._marker(resource_name).exists()
+
+    def _marker(self, resource_name: str) -> Path:
+        """The `.disabled` marker of an existing version."""
         secret_id, _, number = resource_name.removeprefix(SCHEME).partition("/versions/")
         version = self._secrets / secret_id / f"{number}.fernet"
         if not resource_name.startswith(SCHEME) or not number.isdigit() or not version.exists():
             raise errors.development_write_failed("unknown version")
-        (self._secrets / secret_id / f"{number}.disabled").touch(mode=0o600)
+        return self._secrets / secret_id / f"{number}.disabled"
 
     def close(self) -> None:
         return None

@@ -14,17 +14,19 @@ from core.i18n import N_, gettext
 from core.logs import scrub
 from storage.vault.base import VaultError
 
-# The IAM permission each RPC needs; the bot's role holds the first two (the third only when
-# DISABLE_PREVIOUS_VERSIONS is on).
+# The IAM permission each RPC needs; the bot's role holds the first two, and the last two for
+# production approvals (PRODUCTION_APPROVALS above 0; disable also for DISABLE_PREVIOUS_VERSIONS).
 PERMISSIONS = {
     "create_secret": "secretmanager.secrets.create",
     "add_secret_version": "secretmanager.versions.add",
     "disable_secret_version": "secretmanager.versions.disable",
+    "enable_secret_version": "secretmanager.versions.enable",
 }
 _ACTIONS = {
     "create_secret": N_("create the secret"),
     "add_secret_version": N_("add a version to the secret"),
-    "disable_secret_version": N_("disable the previous version of the secret"),
+    "disable_secret_version": N_("disable a version of the secret"),
+    "enable_secret_version": N_("enable the approved version of the secret"),
 }
 
 EMPTY_VALUE = N_("The credential is empty. Paste the value and submit again.")
@@ -62,6 +64,17 @@ AUTHENTICATION = N_(
 GENERIC = N_(
     "Secret Manager could not store the credential (error {code}). Nothing was saved. Please try "
     "again; if it keeps failing, ask an admin to check the bot's logs."
+)
+APPROVAL_PERMISSIONS = N_(
+    "Production credentials wait for approval as a disabled version, but the bot's role lacks "
+    "{permissions} on secret `{secret_id}` (project {project}). Ask a Google Cloud admin to add them "
+    "to the codat-register role (README > Secrets), or set PRODUCTION_APPROVALS=0 to store "
+    "production credentials without approval. Nothing was saved."
+)
+LEFT_ENABLED = N_(
+    "Secret Manager took version {version} of secret `{secret_id}` but did not disable it in time, "
+    "so it was not submitted for approval. The bot keeps trying to disable it; ask a Google Cloud "
+    "admin to check that it is disabled. Submit the credential again."
 )
 DEVELOPMENT_WRITE_FAILED = N_(
     "The development vault could not write the credential ({reason}). Nothing was saved. "
@@ -104,6 +117,19 @@ def database_unavailable() -> VaultError:
 
 def unconfirmed_record() -> VaultError:
     return VaultError(gettext(UNRECORDED), code="unrecorded", retryable=True)
+
+
+def approval_permissions(missing: list[str], secret_id: str, project: str) -> VaultError:
+    """The role lacks what keeping a version pending needs: nothing was added."""
+    names = ", ".join(f"`{permission}`" for permission in missing)
+    message = gettext(APPROVAL_PERMISSIONS).format(permissions=names, secret_id=secret_id, project=project)
+    return VaultError(message, code="permission_denied")
+
+
+def left_enabled(secret_id: str, version: str, resource_name: str) -> VaultError:
+    """A pending version was added but could not be disabled: the caller keeps disabling it."""
+    message = gettext(LEFT_ENABLED).format(version=version, secret_id=secret_id)
+    return VaultError(message, code="not_disabled", retryable=True, leftover=resource_name)
 
 
 def development_write_failed(reason: str) -> VaultError:

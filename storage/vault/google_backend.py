@@ -5,6 +5,13 @@ missing one is created with CreateSecret, ALREADY_EXISTS meaning "it exists" (no
 bot's role has only secrets.create and versions.add). UNAVAILABLE and DEADLINE_EXCEEDED are retried
 with jittered exponential backoff inside the caller's total deadline, each attempt getting the
 time that is left.
+
+A version waiting for approval (four eyes) is added *disabled*: TestIamPermissions first asks
+whether the bot may disable and later enable versions of the secret (no permission is needed to
+ask), so a role without them adds nothing; then AddSecretVersion, then DisableSecretVersion at
+once, inside the same deadline. TestIamPermissions is documented as a check for UIs that "may fail
+open": a version added but then refused (or timed out) on disable is reported with its name as a
+`leftover`, for the caller to keep disabling.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ from storage.vault.service import SecretTarget, WrittenVersion
 logger = logging.getLogger(__name__)
 
 RETRYABLE = (google_exceptions.ServiceUnavailable, google_exceptions.DeadlineExceeded)
+# What keeping a version pending until approval needs, beyond creating secrets and adding versions.
+APPROVAL_PERMISSIONS = ("secretmanager.versions.disable", "secretmanager.versions.enable")
 INITIAL_BACKOFF = 0.05
 MAX_BACKOFF = 0.4
 MIN_ATTEMPT_SECONDS = 0.02  # don't start an attempt that cannot finish
@@ -97,11 +106,15 @@ class GoogleSecretManagerBackend:
             self.location_label = f"Google Cloud Secret Manager (project {project_id})"
             self.development_only = False
 
-    def add_version(self, target: SecretTarget, payload: bytes, *, deadline: float) -> WrittenVersion:
+    def add_version(
+        self, target: SecretTarget, payload: bytes, *, deadline: float, disabled: bool = False
+    ) -> WrittenVersion:
         secret_id = target.secret_id
         cached = self._is_known(secret_id)
         if not cached:
             self._ensure_secret(target, deadline)
+        if disabled:
+            self._check_approval_permissions(target, deadline, cached=cached)
         request = {
             "parent": f"{self._parent}/secrets/{secret_id}",
             "payload": {"data": payload, "data_crc32c": google_crc32c.value(payload)},
@@ -114,11 +127,24 @@ class GoogleSecretManagerBackend:
             self._forget(secret_id)
             self._ensure_secret(target, deadline)
             version = self._call("add_secret_version", request, secret_id, deadline)
-        return self._confirmed(version, secret_id)
+        written = self._confirmed(version, secret_id)
+        if disabled:
+            try:
+                self.disable_version(written.resource_name, deadline=deadline)
+            except VaultError as error:
+                logger.error(
+                    "version %s was added but could not be disabled (%s): it is usable until disabled",
+                    written.resource_name,
+                    error.code,
+                )
+                raise errors.left_enabled(secret_id, written.version, written.resource_name) from None
+        return written
 
     def disable_version(self, resource_name: str, *, deadline: float) -> None:
-        secret_id = SecretManagerServiceClient.parse_secret_version_path(resource_name).get("secret", "")
-        self._call("disable_secret_version", {"name": resource_name}, secret_id, deadline)
+        self._transition("disable_secret_version", resource_name, SecretVersion.State.DISABLED, deadline)
+
+    def enable_version(self, resource_name: str, *, deadline: float) -> None:
+        self._transition("enable_secret_version", resource_name, SecretVersion.State.ENABLED, deadline)
 
     def close(self) -> None:
         self._client.transport.close()
@@ -148,6 +174,35 @@ class GoogleSecretManagerBackend:
             raise failure from None
         with self._known_lock:
             self._known.add(target.secret_id)
+
+    def _check_approval_permissions(self, target: SecretTarget, deadline: float, *, cached: bool) -> None:
+        """Refuse, before anything is added, when the bot may not disable and enable versions of
+        the secret. An unknown secret answers no permissions: one cached as existing may have been
+        deleted since, so it is created again and asked once more."""
+        missing = self._missing_permissions(target.secret_id, deadline)
+        if missing and cached and len(missing) == len(APPROVAL_PERMISSIONS):
+            self._forget(target.secret_id)
+            self._ensure_secret(target, deadline)
+            missing = self._missing_permissions(target.secret_id, deadline)
+        if missing:
+            logger.warning("Secret Manager: the bot lacks %s on %s", ", ".join(missing), target.secret_id)
+            raise errors.approval_permissions(missing, target.secret_id, self._project_id)
+
+    def _missing_permissions(self, secret_id: str, deadline: float) -> list[str]:
+        request = {
+            "resource": f"{self._parent}/secrets/{secret_id}",
+            "permissions": list(APPROVAL_PERMISSIONS),
+        }
+        answer = self._call("test_iam_permissions", request, secret_id, deadline)
+        held = set(answer.permissions)
+        return [permission for permission in APPROVAL_PERMISSIONS if permission not in held]
+
+    def _transition(self, method: str, resource_name: str, state: int, deadline: float) -> None:
+        """Enable or disable one version; trusted only when the answer says it is in `state`."""
+        secret_id = SecretManagerServiceClient.parse_secret_version_path(resource_name).get("secret", "")
+        answer = SecretVersion.pb(self._call(method, {"name": resource_name}, secret_id, deadline))
+        if answer.state != state:
+            raise errors.unconfirmed(secret_id, f"version state {SecretVersion.State(answer.state).name}")
 
     def _confirmed(self, version: SecretVersion, secret_id: str) -> WrittenVersion:
         """Trust the write only if the answer names our secret, is ENABLED and the CRC was checked."""

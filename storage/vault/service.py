@@ -1,7 +1,13 @@
 """CredentialVault: fingerprint → idempotency lookup → backend write under a deadline → SecretRef row.
 
 The same service runs on top of Google Cloud Secret Manager and on top of the development vault;
-a backend only knows how to add a version to a named secret.
+a backend only knows how to add a version to a named secret (optionally disabled at once) and to
+enable or disable a version.
+
+Four eyes (bot.approvals): a production credential is stored *pending* — added, then disabled
+within the same deadline, so it is never what someone copies into the Codat Portal — and no
+reference is recorded: its approval row (storage.approvals) keeps where it went until another
+admin approves it, which enables the version and makes its reference current.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from core import metrics
 from core.logs import in_flight_secrets
 from storage.db import Database
-from storage.models import Registration, SecretRef, utcnow
+from storage.models import CredentialApproval, Registration, SecretRef, utcnow
 from storage.vault import errors, secret_ids
 from storage.vault.base import StoredSecret, VaultError
 from storage.vault.fingerprint import Fingerprinter, display
@@ -53,12 +59,19 @@ class SecretBackend(Protocol):
     location_label: str
     development_only: bool
 
-    def add_version(self, target: SecretTarget, payload: bytes, *, deadline: float) -> WrittenVersion:
+    def add_version(
+        self, target: SecretTarget, payload: bytes, *, deadline: float, disabled: bool = False
+    ) -> WrittenVersion:
         """Create the secret if needed and add `payload` as a new version before `deadline`
-        (a time.monotonic() value)."""
+        (a time.monotonic() value). With `disabled`, the version is disabled at once, before the
+        same deadline; a backend checks first that it may (and may enable it later), so a missing
+        permission adds nothing. A version it added but could not disable is raised as a
+        VaultError with `leftover` set."""
         ...
 
     def disable_version(self, resource_name: str, *, deadline: float) -> None: ...
+
+    def enable_version(self, resource_name: str, *, deadline: float) -> None: ...
 
     def close(self) -> None: ...
 
@@ -73,6 +86,7 @@ _REF_COLUMNS = ("backend", "resource_name", "version", "created_by", "created_at
 # Table columns, not ORM attributes: ORM-annotated statements carry a larger cache key and
 # ORM compile state into every Connection.execute.
 _REGISTRATIONS, _REFS = Registration.__table__, cast(Table, SecretRef.__table__)
+_APPROVALS = cast(Table, CredentialApproval.__table__)
 # The idempotency read: the registration (team check) and this value's reference, in one query.
 _LOOKUP = (
     select(
@@ -94,6 +108,20 @@ _LOOKUP = (
     .where(
         _REGISTRATIONS.c.id == bindparam("registration_id"), _REGISTRATIONS.c.team_id == bindparam("team_id")
     )
+)
+# A pending store's idempotency read: this value already waiting for approval in this field.
+_PENDING_LOOKUP = (
+    select(_APPROVALS.c.resource_name, _APPROVALS.c.version)
+    .where(
+        _APPROVALS.c.registration_id == bindparam("registration_id"),
+        _APPROVALS.c.team_id == bindparam("team_id"),
+        _APPROVALS.c.field == bindparam("field"),
+        _APPROVALS.c.fingerprint == bindparam("fingerprint"),
+        _APPROVALS.c.backend == bindparam("backend"),
+        _APPROVALS.c.status.in_(("pending", "approving")),
+    )
+    .order_by(_APPROVALS.c.submitted_at.desc())
+    .limit(1)
 )
 # Bind names differ from column names: SQLAlchemy reserves those for the VALUES/SET clause.
 _SAME_FIELD = and_(
@@ -143,6 +171,13 @@ class _References:
         return tuple(row) if row is not None else None
 
     @staticmethod
+    def pending(connection: Connection, params: Mapping[str, Any]) -> tuple[str, str] | None:
+        """(resource name, version) of this value waiting for approval in this field, if any."""
+        row = connection.execute(_PENDING_LOOKUP, dict(params)).first()
+        connection.rollback()
+        return (str(row[0]), str(row[1])) if row is not None else None
+
+    @staticmethod
     def record(connection: Connection, params: Mapping[str, Any], *, exists: bool) -> list[tuple[str, str]]:
         """One transaction: supersede, then revive or insert. Returns superseded (name, backend)."""
         connection.execution_options(sqlite_begin="IMMEDIATE")  # the write lock from the start
@@ -174,7 +209,7 @@ def _metered(
             metrics.vault_writes.labels(code).inc()
             metrics.vault_write_seconds.labels("failed").observe(time.monotonic() - started)
             raise
-        outcome = "stored" if stored.created else "unchanged"
+        outcome = "stored" if stored.created else "unchanged"  # a pending version is stored too
         metrics.vault_writes.labels(outcome).inc()
         metrics.vault_write_seconds.labels(outcome).observe(time.monotonic() - started)
         return stored
@@ -215,6 +250,7 @@ class CredentialVault:
         value: str,
         actor: str,
         timeout: float | None = None,
+        pending: bool = False,
     ) -> StoredSecret:
         """Store `value` for a registration's credential field and record the reference.
 
@@ -222,6 +258,11 @@ class CredentialVault:
         reference with created=False and makes no backend call. A different value adds a new
         version and supersedes the field's previous reference. Raises VaultError, whose
         message is safe to show and never contains the value.
+
+        With `pending` (a production credential waiting for approval), a new value is added as a
+        *disabled* version and nothing is recorded or superseded: the result has pending=True and
+        the caller records its approval. The value already current comes back as it is (nothing
+        to approve); the value already waiting comes back pending with created=False.
         """
         if not isinstance(value, str):
             raise errors.not_text()
@@ -232,6 +273,10 @@ class CredentialVault:
                 known = self._lookup(connection, team_id, registration_id, field, fingerprint)
                 if known.current is not None:
                     return known.current
+                if pending:
+                    waiting = self._waiting(connection, team_id, registration_id, field, fingerprint)
+                    if waiting is not None:
+                        return waiting
                 deadline = time.monotonic() + (timeout if timeout is not None else self._deadline_seconds)
                 target = SecretTarget(
                     secret_id=secret_ids.secret_id(
@@ -248,7 +293,17 @@ class CredentialVault:
                 # duplicate of the same value is harmless ("latest" holds it either way), whereas
                 # reading back to deduplicate would need versions.list/access, which the
                 # write-only role lacks.
-                written = self._backend.add_version(target, payload, deadline=deadline)
+                written = self._backend.add_version(target, payload, deadline=deadline, disabled=pending)
+                if pending:
+                    logger.info(
+                        "stored %s version %s for registration %s field %s (%s), disabled until approved",
+                        self.backend,
+                        written.version,
+                        registration_id,
+                        field,
+                        display(fingerprint),
+                    )
+                    return self._pending(field, written, fingerprint, created=True)
                 stored, superseded = self._record(
                     connection,
                     team_id,
@@ -262,6 +317,18 @@ class CredentialVault:
             if superseded and self._disable_previous:
                 self._disable(superseded)
             return stored
+
+    def enable(self, resource_name: str, *, timeout: float | None = None) -> None:
+        """Make a version usable (an approved one). Raises VaultError."""
+        seconds = timeout if timeout is not None else self._deadline_seconds
+        self._backend.enable_version(resource_name, deadline=time.monotonic() + seconds)
+        logger.info("enabled version %s", resource_name)
+
+    def disable(self, resource_name: str, *, timeout: float | None = None) -> None:
+        """Make a version unusable; it stays restorable (enable). Raises VaultError."""
+        seconds = timeout if timeout is not None else self._deadline_seconds
+        self._backend.disable_version(resource_name, deadline=time.monotonic() + seconds)
+        logger.info("disabled version %s", resource_name)
 
     def close(self) -> None:
         self._backend.close()
@@ -297,6 +364,36 @@ class CredentialVault:
             short = display(fingerprint)
             current = StoredSecret(field, backend, resource_name, version, short, created=False)
         return _Known(exists=True, current=current)
+
+    def _waiting(
+        self, connection: Connection, team_id: str, registration_id: str, field: str, fingerprint: str
+    ) -> StoredSecret | None:
+        """This value, already waiting for approval in this field (a double submit), if it is."""
+        params = {"team_id": team_id, "registration_id": registration_id, "field": field}
+        try:
+            found = self._refs.pending(
+                connection, {**params, "fingerprint": fingerprint, "backend": self.backend}
+            )
+        except self._refs.database_error as error:
+            logger.error("vault lookup failed: %s", type(error).__name__)
+            raise errors.database_unavailable() from None
+        if found is None:
+            return None
+        return self._pending(field, WrittenVersion(*found), fingerprint, created=False)
+
+    def _pending(
+        self, field: str, written: WrittenVersion, fingerprint: str, *, created: bool
+    ) -> StoredSecret:
+        return StoredSecret(
+            field,
+            self.backend,
+            written.resource_name,
+            written.version,
+            display(fingerprint),
+            created=created,
+            pending=True,
+            stored_fingerprint=fingerprint,
+        )
 
     def _record(
         self,

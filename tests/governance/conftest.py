@@ -19,7 +19,7 @@ from bot.wizard.step_views import step_view
 from simulators.secret_manager import Emulator
 from simulators.slack.events_client import EventsResponse
 from simulators.slack.web_api import SlackWebApi
-from storage.models import AuditEvent, ChecklistItem, Registration, SecretRef, SlackUser
+from storage.models import AuditEvent, ChecklistItem, CredentialApproval, Registration, SecretRef, SlackUser
 from tests.conftest import TEAM_ID, RunningBot
 
 ADMIN, CREATOR, OWNER = "U0ALICE", "U0BOB", "U0CAROL"  # Alice is the workspace's admin
@@ -111,6 +111,21 @@ class World:
         with self.deps.db.session() as session:
             query = select(SecretRef).where(SecretRef.registration_id == registration_id)
             return list(session.scalars(query))
+
+    def approvals(self, registration_id: str) -> list[CredentialApproval]:
+        """The registration's credential versions submitted for approval (four eyes), oldest first."""
+        with self.deps.db.session() as session:
+            query = select(CredentialApproval).where(CredentialApproval.registration_id == registration_id)
+            return list(session.scalars(query.order_by(CredentialApproval.submitted_at)))
+
+    def click_approval(self, action_id: str, approval_id: str, user_id: str) -> EventsResponse:
+        """Approve / Reject in the person's DM with the bot."""
+        response = self.bot.events.block_action(
+            action_id, approval_id, user_id=user_id, channel_id=dm(user_id)
+        )
+        assert response.status == 200, response
+        self.bot.settle()
+        return response
 
     def language_of(self, user_id: str) -> str | None:
         with self.deps.db.session() as session:

@@ -121,6 +121,6 @@ def test_the_manifest_subscribes_to_dms_and_keeps_the_messages_tab_writable() ->
     events = re.search(r"bot_events:\n((?:\s+- \S+.*\n)+)", manifest)
     assert events is not None
     subscribed = set(re.findall(r"- (\S+)", events.group(1)))
-    assert subscribed == {"app_home_opened", "message.im"}
+    assert subscribed == {"app_home_opened", "message.im", "app_uninstalled", "tokens_revoked"}
     assert subscribed == set(BOT_EVENTS)  # the sandbox delivers the same events
     assert re.search(r"^\s+- im:history\b", manifest, re.MULTILINE)  # needed to receive message.im

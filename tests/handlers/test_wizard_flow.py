@@ -124,6 +124,8 @@ def test_a_team_mailbox_is_accepted_at_once(wizard: Wizard) -> None:
 def test_sage_intacct_stores_sender_id_and_password_as_one_json_payload(
     wizard: Wizard, secret_manager: Emulator
 ) -> None:
+    # Production credentials wait for a second admin by default (tests/approvals); not the point here.
+    wizard.bot.deps.settings = wizard.bot.deps.settings.model_copy(update={"PRODUCTION_APPROVALS": 0})
     view = wizard.start("start sage intacct")
     assert wizard.registration().environment == "production"  # no sandbox: production by default
     updated(wizard.submit(PREREQS_DONE))

@@ -270,6 +270,31 @@ def test_disable_enable_destroy(client: SecretManagerServiceClient, emulator: Em
         client.enable_secret_version(name=name, timeout=5)
 
 
+def test_test_iam_permissions_answers_what_is_held_without_needing_any(
+    client: SecretManagerServiceClient, emulator: Emulator
+) -> None:
+    """The real API's semantics: the asked permissions the caller holds, no permission needed to
+    ask, an empty answer (not NOT_FOUND) for a secret that does not exist, no wildcards."""
+    create(client)
+    asked = ["secretmanager.versions.enable", "secretmanager.versions.disable"]
+
+    def held(resource: str = SECRET) -> list[str]:
+        request = {"resource": resource, "permissions": asked}
+        return list(client.test_iam_permissions(request=request, timeout=5).permissions)
+
+    assert held() == asked  # IAM not checked: everything
+    emulator.permissions = {"secretmanager.versions.disable"}  # not even secrets.get
+    assert held() == ["secretmanager.versions.disable"]
+    assert held(f"{PROJECT}/secrets/missing") == []
+    with pytest.raises(exceptions.InvalidArgument):
+        client.test_iam_permissions(
+            request={"resource": SECRET, "permissions": ["secretmanager.*"]}, timeout=5
+        )
+    with pytest.raises(exceptions.InvalidArgument):
+        client.test_iam_permissions(request={"resource": "projects/p/nope", "permissions": asked}, timeout=5)
+    assert ("TestIamPermissions", SECRET) in emulator.calls
+
+
 def test_version_etag_mismatch_is_failed_precondition(client: SecretManagerServiceClient) -> None:
     create(client)
     version = add(client, b"v")

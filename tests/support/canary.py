@@ -50,6 +50,10 @@ def assert_only_in_secret_manager(
     encoded = value.encode()
     assert any(encoded in payload for payload in payloads), "the canary never reached Secret Manager"
     assert value not in database_dump(db), "the canary is in a database row"
+    # Closing any descriptor of a file drops every POSIX lock this process holds on it, SQLite's
+    # included: close the pool's connections before reading the database's files, or a later
+    # connection finds its WAL locks gone ("disk I/O error", then a malformed database).
+    db.engine.dispose()
     for path in [*sqlite_files(db), *files]:
         assert encoded not in path.read_bytes(), f"the canary is in {path}"
     for call in slack_calls:

@@ -88,6 +88,7 @@
     S.version = data.version;
     renderSidebar(data);
     renderCodat(data);
+    renderInstalls(data);
     renderMessages(data, switched);
     renderHome(data);
     renderModal(data);
@@ -99,10 +100,12 @@
     const signature = active.map((u) => u.id + u.real_name + u.role).join();
     if (select.dataset.sig !== signature) {
       select.innerHTML = "";
+      const teams = new Set(active.map((u) => u.team_name));
       active.forEach((u) => {
         const o = document.createElement("option");
         o.value = u.id;
         o.textContent = u.role && u.role !== "member" ? `${u.real_name} (${u.role})` : u.real_name;
+        if (teams.size > 1) o.textContent += ` · ${u.team_name}`;  // several workspaces (OAuth sandbox)
         select.appendChild(o);
       });
       select.dataset.sig = signature;
@@ -351,6 +354,38 @@
     $("#home").hidden = tab !== "home";
     $("#messages-pane").hidden = tab !== "messages";
     if (S.user) api("/api/tab", { user: S.user, tab });
+  }
+
+  // OAuth sandbox: each workspace, "Add to Slack" (the real round trip, in a new tab) or Uninstall.
+  function renderInstalls(data) {
+    const box = $("#installs");
+    box.hidden = !data.installs;
+    if (!data.installs) return;
+    const list = $("#installs-list");
+    list.innerHTML = "";
+    data.installs.forEach((w) => {
+      const li = document.createElement("li");
+      if (w.installed) {
+        const name = document.createElement("span");
+        name.textContent = `✓ ${w.name}`;
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = "Uninstall";
+        button.addEventListener("click", async () => {
+          const res = await api("/api/uninstall", { team: w.team });
+          toast(res.ok ? `codat-register uninstalled from ${w.name}: its reminders stop` : res.error, res.ok ? "" : "error");
+        });
+        li.append(name, button);
+      } else {
+        const link = document.createElement("a");
+        link.href = w.install_url;
+        link.target = "_blank";
+        link.rel = "noopener";
+        link.textContent = `Add to Slack: ${w.name}`;
+        li.append(link);
+      }
+      list.appendChild(li);
+    });
   }
 
   async function advance(hours) {

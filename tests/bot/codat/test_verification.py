@@ -221,6 +221,8 @@ def test_status_without_a_check_says_not_checked(bot: RunningBot, seed: Seed) ->
 def test_the_summary_says_where_the_keys_go_and_how_to_read_them(
     bot: RunningBot, slack_api: SlackWebApi, secret_manager: Emulator
 ) -> None:
+    # Production credentials wait for a second admin by default (tests/approvals); not the point here.
+    bot.deps.settings = bot.deps.settings.model_copy(update={"PRODUCTION_APPROVALS": 0})
     wizard = Wizard(bot, slack_api)
     wizard.start("start xero production")
     wizard.submit({"agreements": "yes", "vault_status": "approved", "contacted": ["contacted"]})
