@@ -191,13 +191,18 @@ def format_day(day: date) -> str:
     return babel_format_date(day, _DAY.get(language, _DAY["en"]), locale=language)
 
 
+def format_long_day(day: date) -> str:
+    """A date with its year: "30 June 2027" / "30 juin 2027"."""
+    return babel_format_date(day, "d MMMM y", locale=current_language())
+
+
 def format_iso_day(day: date) -> str:
     """A date as the commands take it back (YYYY-MM-DD), the same in every language."""
     return day.isoformat()
 
 
 def format_list(items: list[str]) -> str:
-    """"a, b and c" / "a, b et c"."""
+    """ "a, b and c" / "a, b et c"."""
     return babel_format_list(items, locale=current_language()) if items else ""
 
 

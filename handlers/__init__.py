@@ -19,6 +19,7 @@ from handlers import (
     commands,
     direct_messages,
     errors,
+    expiry,
     home,
     installs,
     language,
@@ -31,7 +32,18 @@ from handlers.middleware import ContextMiddleware
 
 # Feature modules: each offers subcommands(deps) for the slash command and register(app, deps)
 # for its own actions and views.
-FEATURES = [catalogue_commands, home, language, reminders, wizard, direct_messages, audit, codat, approvals]
+FEATURES = [
+    catalogue_commands,
+    home,
+    language,
+    reminders,
+    wizard,
+    direct_messages,
+    audit,
+    codat,
+    approvals,
+    expiry,
+]
 FEATURES.append(secure_link)  # the credentials step's secure page buttons
 
 

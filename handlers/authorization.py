@@ -22,6 +22,7 @@ from slack_bolt import BoltContext, BoltResponse
 
 from bot.approvals.ids import ActionId as ApprovalAction
 from bot.deps import Deps
+from bot.expiry.ids import ActionId as ExpiryAction
 from bot.governance import refusals
 from bot.governance.policy import ROLES, RULES, Action, Decision, decide
 from bot.governance.roles import caller_of
@@ -63,6 +64,8 @@ BUTTON_ACTIONS: dict[str, Action] = {
     WizardAction.platform_select: Action.start_registration,
     ApprovalAction.approve: Action.approve,
     ApprovalAction.reject: Action.approve,  # deciding either way is the four-eyes step
+    ExpiryAction.rotate: Action.edit_step,  # opens the credentials step (its save asks about storing)
+    ExpiryAction.snooze: Action.done_or_snooze,
 }
 
 

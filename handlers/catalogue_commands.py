@@ -51,12 +51,16 @@ def show_info(ctx: CommandContext) -> dict[str, Any]:
 def show_status(ctx: CommandContext) -> dict[str, Any]:
     deps = ctx.deps
     if not ctx.args:
-        return status_message(workspace_progress(deps.db, deps.catalogue, ctx.team_id))
+        return status_message(
+            workspace_progress(deps.db, deps.catalogue, ctx.team_id, today=deps.clock.now().date())
+        )
     query = " ".join(ctx.args)
     resolved = resolve_platform(deps.catalogue, query)
     if resolved.platform is None:
         return _problem(resolved.problem or t.PLATFORM_NEEDED)
-    progresses = workspace_progress(deps.db, deps.catalogue, ctx.team_id, resolved.platform.id)
+    progresses = workspace_progress(
+        deps.db, deps.catalogue, ctx.team_id, resolved.platform.id, today=deps.clock.now().date()
+    )
     if not progresses:
         text = status_texts.STATUS_NONE_FOR_PLATFORM.format(name=resolved.platform.name, query=escape(query))
         return _problem(text)

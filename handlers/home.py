@@ -24,7 +24,7 @@ def publish_home(deps: Deps, team_id: str, user_id: str) -> None:
     if not decide(caller_of(deps, team_id, user_id), Action.view_registrations).allowed:
         deps.slack.publish_home(team_id, user_id, guest_home_view())
         return
-    progresses = workspace_progress(deps.db, deps.catalogue, team_id)
+    progresses = workspace_progress(deps.db, deps.catalogue, team_id, today=deps.clock.now().date())
     activity = []
     if may_see_audit(deps, team_id, user_id):  # admins see the workspace's recent activity
         zone = trail.reader_zone(deps, team_id, user_id)

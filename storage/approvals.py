@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
@@ -44,7 +44,7 @@ from sqlalchemy import (
     update,
 )
 
-from storage import audit
+from storage import audit, credential_expiries
 from storage.audit import Record, Surface
 from storage.db import Database
 from storage.models import ApprovalRecipient, CredentialApproval, Registration, SecretRef
@@ -84,6 +84,9 @@ class NewApproval:
     submitted_by: str
     submitted_at: datetime
     expires_at: datetime
+    # The credential's expiry date submitted with it and whom to remind: applied when approved.
+    credential_expires_on: date | None = None
+    credential_owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,8 @@ class Approval:
     decided_by: str | None
     decided_at: datetime | None
     superseded_by: str | None
+    credential_expires_on: date | None = None
+    credential_owner: str | None = None
 
     @property
     def short_fingerprint(self) -> str:
@@ -193,6 +198,8 @@ _COLUMNS = (
     _APPROVALS.c.decided_by,
     _APPROVALS.c.decided_at,
     _APPROVALS.c.superseded_by,
+    _APPROVALS.c.credential_expires_on,
+    _APPROVALS.c.credential_owner,
 )
 _SELECT = select(*_COLUMNS).join(_REGISTRATIONS, _REGISTRATIONS.c.id == _APPROVALS.c.registration_id)
 
@@ -342,6 +349,8 @@ def record_submissions(
                     "submitted_by": approval.submitted_by,
                     "submitted_at": approval.submitted_at,
                     "expires_at": approval.expires_at,
+                    "credential_expires_on": approval.credential_expires_on,
+                    "credential_owner": approval.credential_owner,
                     "updated_at": now,
                 }
                 for approval in new
@@ -587,6 +596,16 @@ def finish(
             return None
         actor = approval.approved_by[-1] if approval.approved_by else SYSTEM_ACTOR
         superseded = _make_current(connection, approval, actor, now)
+        # The expiry date submitted with the version takes effect with it (its reminders start over).
+        credential_expiries.reset(
+            connection,
+            team_id,
+            approval.registration_id,
+            expires_on=approval.credential_expires_on,
+            owner=approval.credential_owner or approval.submitted_by,
+            set_by=approval.submitted_by,
+            now=now,
+        )
         connection.execute(
             _guarded(approval_id, _APPROVING)
             .where(_APPROVALS.c.claim_token == token)

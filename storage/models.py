@@ -232,6 +232,38 @@ class CredentialApproval(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claim_token: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The expiry date submitted with the version and its owner: they take effect when it is approved.
+    credential_expires_on: Mapped[date | None] = mapped_column(Date)
+    credential_owner: Mapped[str | None] = mapped_column(String(32))
+
+
+class CredentialExpiry(Base):
+    """When a registration's current credential expires (the date asked at the credentials step;
+    also the secret's `expires-at` annotation) and the state of its expiry reminders.
+
+    One row per registration whose credential has a date. Setting it again (a new version, or a new
+    date) resets the reminders: `next_reminder_at` = now, so the next sweep works out the next one
+    (bot.expiry.schedule). Claimed by the sweep with a lease, as checklist items are.
+    """
+
+    __tablename__ = "credential_expiries"
+
+    registration_id: Mapped[str] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    expires_on: Mapped[date] = mapped_column(Date)
+    owner_user_id: Mapped[str] = mapped_column(String(32))  # reminded with the admins; reassignable
+    set_by: Mapped[str] = mapped_column(String(32))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    reminded_lead: Mapped[int | None] = mapped_column(Integer)  # the smallest lead (days) sent so far
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expired_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # escalated once
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class ApprovalRecipient(Base):

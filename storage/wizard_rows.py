@@ -22,9 +22,10 @@ from typing import Any, cast
 from sqlalchemy import Connection, Row, Table, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage import approvals
+from storage import approvals, credential_expiries
 from storage.approvals import Approval, NewApproval
 from storage.audit import Record, Surface, append
+from storage.credential_expiries import Expiry
 from storage.db import Database
 from storage.models import ChecklistItem, Registration, SecretRef, utcnow
 from storage.repositories import TeamScope
@@ -83,6 +84,7 @@ class WizardRead:
     items: tuple[WizardItem, ...]
     refs: tuple[WizardRef, ...]
     pending: tuple[Approval, ...] = ()
+    expiry: Expiry | None = None  # when the current credential expires, if a date is known
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,15 @@ class StepWrite:
     # approvals a newer value (stored or submitted) replaces.
     approvals: tuple[NewApproval, ...] = ()
     replaced_fields: tuple[str, ...] = ()
+    expiry: ExpiryReset | None = None
+
+
+@dataclass(frozen=True)
+class ExpiryReset:
+    """The current credential's expiry date from now on (None: not known), and whom to remind."""
+
+    expires_on: date | None
+    owner: str
 
 
 @dataclass(frozen=True)
@@ -231,6 +242,7 @@ def _read(
         tuple(map(_item, items)),
         tuple(WizardRef(**ref._mapping) for ref in refs),
         _pending(connection, read),
+        credential_expiries.read_in(connection, team_id, registration_id),
     )
 
 
@@ -431,6 +443,18 @@ def _apply(
             now=now,
         )
         pending = tuple(approvals.undecided_in(connection, team_id, registration.id))
+    expiry = rows.expiry
+    if write.expiry is not None:
+        credential_expiries.reset(
+            connection,
+            team_id,
+            registration.id,
+            expires_on=write.expiry.expires_on,
+            owner=write.expiry.owner,
+            set_by=actor,
+            now=now,
+        )
+        expiry = credential_expiries.read_in(connection, team_id, registration.id)
     about = _about(registration, surface)
     append(
         connection,
@@ -443,6 +467,7 @@ def _apply(
         tuple(changed.get(item.id, item) for item in rows.items),
         rows.refs,
         pending,
+        expiry,
     )
 
 

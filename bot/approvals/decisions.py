@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from bot.approvals import messages
 from bot.approvals import texts as t
 from bot.approvals.views import platform_of
+from bot.expiry import annotations as expiry_annotations
 from bot.governance import refusals
 from bot.governance.policy import Action, Decision, Target
 from bot.governance.roles import caller_of
@@ -140,6 +141,19 @@ def apply(deps: Deps, approval: Approval, token: str, surface: Surface | None) -
     if finished is None:  # the lease ran out meanwhile: whoever holds it now finishes (enabling again)
         logger.warning("approval %s: lease lost while applying; left to its holder", approval.id)
         return Applied(store.read(deps.db, approval.team_id, approval.id))
+    approved = finished.approval
+    # The expiry date submitted with the version is the secret's now (its annotation, after this).
+    deps.background.submit(
+        expiry_annotations.annotate,
+        deps,
+        team_id=approved.team_id,
+        registration_id=approved.registration_id,
+        platform=approved.platform,
+        environment=approved.environment,
+        fields=[approved.field],
+        actor=approved.submitted_by,
+        expires_on=approved.credential_expires_on,
+    )
     if deps.settings.DISABLE_PREVIOUS_VERSIONS:
         for resource_name, _ in finished.superseded:
             try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.approvals.rules import ApprovalRules
 from storage.approvals import NewApproval
@@ -27,11 +27,18 @@ class Submission:
 
 
 def submission_of(
-    stored: Sequence[StoredSecret], *, submitted_by: str, now: datetime, rules: ApprovalRules
+    stored: Sequence[StoredSecret],
+    *,
+    submitted_by: str,
+    now: datetime,
+    rules: ApprovalRules,
+    expires_on: date | None = None,
+    expiry_owner: str | None = None,
 ) -> Submission:
     """New versions stored pending each wait for approval; any new value of a field (pending or
     current) replaces the field's earlier pending approval. A value already waiting (a double
-    submit) adds nothing."""
+    submit) adds nothing. `expires_on` and `expiry_owner`: the credential's expiry date as
+    submitted, which takes effect when the version is approved."""
     new = tuple(
         NewApproval(
             id=new_id(),
@@ -44,6 +51,8 @@ def submission_of(
             submitted_by=submitted_by,
             submitted_at=now,
             expires_at=now + rules.expiry,
+            credential_expires_on=expires_on,
+            credential_owner=expiry_owner,
         )
         for s in stored
         if s.pending and s.created

@@ -157,6 +157,35 @@ class ExtraItem(BaseModel):
         return environment in self.environments
 
 
+class ExpiryRule(BaseModel):
+    """How long the platform's credential lasts, when its documentation says (else no rule).
+
+    `chosen_at_creation`: the person picks the expiry when creating the secret, at most `max_days`
+    ahead; `rotate_every`: the platform makes you rotate it every `max_days` days. The credentials
+    step suggests `suggested_days` from today and refuses a date past `max_days`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rule: Literal["chosen_at_creation", "rotate_every"]
+    max_days: int
+    suggested_days: int
+    source: str
+
+    @field_validator("source")
+    @classmethod
+    def _check_source(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError(f"must be an https:// URL, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _check_days(self) -> ExpiryRule:
+        if not 1 <= self.suggested_days <= self.max_days <= 3650:
+            raise ValueError("credential_expiry needs 1 <= suggested_days <= max_days <= 3650")
+        return self
+
+
 class Platform(BaseModel):
     """One Codat integration and what registering with it takes."""
 
@@ -186,6 +215,7 @@ class Platform(BaseModel):
     docs: tuple[Link, ...] = ()
     sources: tuple[Text, ...]
     extra_checklist: tuple[ExtraItem, ...] = ()
+    credential_expiry: ExpiryRule | None = None  # None: its documentation names no expiry
 
     @field_validator("id")
     @classmethod
@@ -242,6 +272,8 @@ class Platform(BaseModel):
             raise ValueError("credentials_known is false, so credentials_required must be false")
         if self.store_as_json and len(self.credential_fields) < 2:
             raise ValueError("store_as_json needs at least 2 credential fields")
+        if self.credential_expiry is not None and not self.credentials_required:
+            raise ValueError("credential_expiry needs credentials_required = true")
         if self.requires_generic_mailbox and self.developer_registration is not True:
             raise ValueError("requires_generic_mailbox needs developer_registration = true")
         check_unique("credential field key", [f.key for f in self.credential_fields])

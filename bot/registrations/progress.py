@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.catalogue import Catalogue, Platform
 from bot.registrations.checklist import ENABLED_IN_CODAT, item_title
-from storage import approvals, codat_checks
+from storage import approvals, codat_checks, credential_expiries
 from storage.approvals import Approval
 from storage.codat_checks import CheckState
 from storage.db import Database
@@ -35,6 +35,8 @@ class Progress:
     stored_fields: tuple[str, ...]
     codat: CheckState | None = None  # Codat's last answer about it (storage.codat_checks)
     pending: tuple[Approval, ...] = ()  # credential versions waiting for approval (storage.approvals)
+    expires_on: date | None = None  # when the current credential expires (bot.expiry), if known
+    today: date | None = None  # the bot's clock's date, for "in N days"
 
     @property
     def has_codat_item(self) -> bool:
@@ -54,12 +56,21 @@ class Progress:
 
 
 def workspace_progress(
-    db: Database, catalogue: Catalogue, team_id: str, platform_id: str | None = None
+    db: Database,
+    catalogue: Catalogue,
+    team_id: str,
+    platform_id: str | None = None,
+    *,
+    today: date | None = None,
 ) -> list[Progress]:
-    """This workspace's registrations (optionally one platform's), oldest first, cancelled ones too."""
+    """This workspace's registrations (optionally one platform's), oldest first, cancelled ones too;
+    `today` (the bot's clock) is what expiry dates count from."""
     result = []
     registrations = Registrations(db, team_id).overview(platform_id)
     checks = codat_checks.states(db, team_id, [registration.id for registration in registrations])
+    expiries = credential_expiries.of_registrations(
+        db, team_id, [r.id for r in registrations if r.stored_fields]
+    )
     waiting: dict[str, list[Approval]] = {}
     production = [r.id for r in registrations if r.environment == "production"]
     for approval in approvals.undecided(db, team_id, production) if production else ():
@@ -90,6 +101,8 @@ def workspace_progress(
                 stored_fields=registration.stored_fields,
                 codat=checks.get(registration.id),
                 pending=tuple(waiting.get(registration.id, ())),
+                expires_on=expiry.expires_on if (expiry := expiries.get(registration.id)) else None,
+                today=today,
             )
         )
     return result

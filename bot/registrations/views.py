@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot.approvals import views as approval_views
 from bot.catalogue import Platform
 from bot.codat.views import status_text as codat_status_text
+from bot.expiry import views as expiry_views
 from bot.governance.refusals import refusal_text
 from bot.registrations import texts as t
 from bot.registrations.cancel import CancelOutcome, CancelResult
@@ -34,7 +36,8 @@ def status_line(progress: Progress) -> str:
         state=state,
     )
     codat = codat_status_text(progress.codat, has_item=progress.has_codat_item)
-    extras = [text for text in (codat, approval_views.status_suffix(progress.pending)) if text]
+    expiry = expiry_views.expiry_line(progress.expires_on, progress.today or date.today())
+    extras = [text for text in (codat, approval_views.status_suffix(progress.pending), expiry) if text]
     return " · ".join([line, *extras])
 
 

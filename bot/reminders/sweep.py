@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 
 from bot.approvals.sweep import ApprovalSweep, run_approval_sweep
 from bot.deps import Deps
+from bot.expiry.sweep import ExpirySweep, run_expiry_sweep
 from bot.language.choice import language_of
 from bot.registrations.checklist import item_title
 from bot.reminders.policy import Decision, ReminderState, after_send, decide
@@ -108,6 +109,8 @@ class SweepResult:
     errors: list[str] = field(default_factory=list)
     # Four eyes: the approvals' part of the sweep (reminders to approvers, expiry: bot.approvals).
     approvals: ApprovalSweep = field(default_factory=ApprovalSweep)
+    # Credentials about to expire (bot.expiry): reminders before EXPIRY_REMINDER_DAYS, escalations.
+    expiries: ExpirySweep = field(default_factory=ExpirySweep)
 
 
 @dataclass
@@ -133,6 +136,7 @@ def run_sweep(deps: Deps) -> SweepResult:
             pacer.wait(channel)
 
         result.approvals = run_approval_sweep(deps, paced)
+        result.expiries = run_expiry_sweep(deps, paced)
     if result.claimed:
         logger.info(
             "reminder sweep: claimed=%d digests=%d reminded=%d deferred=%d failed=%d stopped=%d "

@@ -25,6 +25,7 @@ class Form(StrEnum):
     csrf = "csrf"
     mode = "mode"  # what the pressed button asks: store, show or hide the secret fields
     shown = "shown"  # "1" while the secret fields are shown as typed
+    expires_on = "expires_on"  # when the secret expires (YYYY-MM-DD, the browser's date input)
 
 
 class Mode(StrEnum):

@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot.expiry import rules as expiry_rules
+from bot.expiry import texts as expiry_texts
 from bot.governance import texts as governance_texts
 from bot.governance.refusals import refusal_text
 from bot.governance.roles import caller_of
@@ -39,6 +41,8 @@ from bot.secure_page.tokens import digest, new_secret, same
 from bot.wizard import texts as wizard_texts
 from bot.wizard.answers import credentials_state
 from bot.wizard.flow import CredentialsResult, submit_credentials
+from bot.wizard.ids import ActionId as WizardAction
+from bot.wizard.ids import BlockId as WizardBlock
 from bot.wizard.ids import Step, credential_block
 from bot.wizard.runtime import runtime
 from bot.wizard.slack_calls import send_dm, update_view
@@ -97,6 +101,10 @@ def submit_page(deps: Deps, raw_token: str, form: Fields, cookies: Fields) -> Pa
             return _submit(deps, found, values, form, csrf, session, started)
 
 
+def _expiry_typed(form: Fields) -> str:
+    return (form.get(Form.expires_on) or "").strip()[:10]
+
+
 def _submit(
     deps: Deps,
     found: links.Found,
@@ -111,8 +119,11 @@ def _submit(
     kept = _not_secret(found.snapshot, values)
     shown = form.get(Form.shown) == "1"
     mode = form.get(Form.mode) or Mode.store
+    expires = _expiry_typed(form)
     if mode in (Mode.show, Mode.hide):  # what was typed so far is neither stored nor sent back
-        return _form(deps, found, kept=kept, shown=mode == Mode.show, action="secure_page.opened")
+        return _form(
+            deps, found, kept=kept, shown=mode == Mode.show, action="secure_page.opened", expires=expires
+        )
     claim = SecureLinks(deps.db).claim(
         link.id,
         link.token_hash,
@@ -124,13 +135,13 @@ def _submit(
     if isinstance(claim, ClaimRefused):
         return _claim_refused(deps, link, claim)
     try:
-        result = _store(deps, link, values, started)
+        result = _store(deps, link, values, expires, started)
     except StaleRows:  # the registration changed twice while saving: nothing was saved
         result = CredentialsResult(errors={credential_block(key): wizard_texts.ERROR_VAULT for key in values})
     except BaseException:
         SecureLinks(deps.db).release(link.id, claim, deps.clock.now())
         raise
-    return _after_store(deps, found, claim, result, kept, shown)
+    return _after_store(deps, found, claim, result, kept, shown, expires)
 
 
 def too_large(deps: Deps, raw_token: str, size: int, limit: int) -> Page:
@@ -175,7 +186,7 @@ def _claim_refused(deps: Deps, link: Link, why: ClaimRefused) -> Page:
 # --- storing -------------------------------------------------------------------------------------------
 
 
-def _store(deps: Deps, link: Link, values: Fields, started: float) -> CredentialsResult:
+def _store(deps: Deps, link: Link, values: Fields, expires: str, started: float) -> CredentialsResult:
     """The wizard's credentials submission, under the registration's lock, with the page's values
     as the step's state and the step's other answers as saved (so the page changes only the
     credentials)."""
@@ -185,7 +196,10 @@ def _store(deps: Deps, link: Link, values: Fields, started: float) -> Credential
             return CredentialsResult()
         owner, due = snapshot.assignment_defaults(Step.credentials)
         done = frozenset(i.key for i in snapshot.items_of(Phase.credentials) if i.status == ItemStatus.done)
-        state = credentials_state(values, owner=owner, due=due, checked=done)
+        state = dict(credentials_state(values, owner=owner, due=due, checked=done))
+        if expires:  # as typed: the step's own check says what is wrong with it
+            picked = {"type": "datepicker", "selected_date": expires}
+            state[WizardBlock.credential_expiry] = {WizardAction.credential_expiry: picked}
         caller = caller_of(deps, link.team_id, link.user_id)
         editing = Step.credentials.passed(snapshot.step)  # a finished step stays finished
         return submit_credentials(
@@ -194,7 +208,13 @@ def _store(deps: Deps, link: Link, values: Fields, started: float) -> Credential
 
 
 def _after_store(
-    deps: Deps, found: links.Found, claim: str, result: CredentialsResult, kept: Fields, shown: bool
+    deps: Deps,
+    found: links.Found,
+    claim: str,
+    result: CredentialsResult,
+    kept: Fields,
+    shown: bool,
+    expires: str,
 ) -> Page:
     link, rows, now = found.link, SecureLinks(deps.db), deps.clock.now()
     saved = result.saved
@@ -215,12 +235,27 @@ def _after_store(
         return links.problem(deps, link, 410, t.GONE_HEADING, t.GONE)
     by_field = {credential_block(key): key for key in link.field_keys}
     errors = {by_field[block]: text for block, text in result.errors.items() if block in by_field}
-    others = [text for block, text in result.errors.items() if block not in by_field]
+    date_error = result.errors.get(WizardBlock.credential_expiry)
+    others = [
+        text
+        for block, text in result.errors.items()
+        if block not in by_field and block != WizardBlock.credential_expiry
+    ]
     banner = [t.PAGE_NOT_STORED]
     banner += [t.PAGE_OTHER_PROBLEM.format(problem=text.rstrip(".")) for text in others]
     failed = links.event(link, "secure_page.not_stored", fields=sorted(errors), other=len(others))
     rows.release(link.id, claim, now, failed)
-    return _form(deps, found, kept=kept, shown=shown, errors=errors, banner=banner, status=422)
+    return _form(
+        deps,
+        found,
+        kept=kept,
+        shown=shown,
+        errors=errors,
+        banner=banner,
+        status=422,
+        expires=expires,
+        date_error=date_error,
+    )
 
 
 def confirm_in_slack(deps: Deps, link: Link, saved: Snapshot) -> None:
@@ -253,8 +288,11 @@ def _form(
     errors: Fields | None = None,
     banner: list[str] | None = None,
     status: int = 200,
+    expires: str | None = None,
+    date_error: str | None = None,
 ) -> Page:
-    """The form with a new CSRF token (the previous one stops working); `action` audits it."""
+    """The form with a new CSRF token (the previous one stops working); `action` audits it.
+    `expires`: the expiry date as typed (None: the stored date, or the platform rule's)."""
     link, snapshot = found.link, found.snapshot
     csrf = new_secret()
     events = [links.event(link, action, shown=shown)] if action else []
@@ -289,8 +327,22 @@ def _form(
         development_vault=snapshot.vault_development_only,
         banner=tuple(banner or ()),
         shown=shown,
+        expiry=_date_view(deps, snapshot, expires, date_error),
     )
     return Page(status, page.form_page(view, names))
+
+
+def _date_view(deps: Deps, snapshot: Snapshot, typed: str | None, error: str | None) -> page.DateView | None:
+    """The expiry date input, as the modal's date picker: pre-filled with the stored date or the
+    platform rule's suggestion."""
+    platform = snapshot.platform
+    if not platform.credentials_required:
+        return None
+    if typed is None:
+        suggested = expiry_rules.suggested(platform, deps.clock.now().date(), snapshot.expires_on)
+        typed = suggested.isoformat() if suggested else ""
+    hint = expiry_rules.rule_text(platform) or expiry_texts.PICKER_HINT
+    return page.DateView(label=expiry_texts.PICKER_LABEL, hint=hint, value=typed, error=error)
 
 
 def _destinations(snapshot: Snapshot) -> tuple[str, ...]:

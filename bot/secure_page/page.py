@@ -102,6 +102,16 @@ class FieldView:
 
 
 @dataclass(frozen=True)
+class DateView:
+    """The "when does this secret expire?" input: YYYY-MM-DD as typed or pre-filled (not secret)."""
+
+    label: str
+    hint: str
+    value: str = ""
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class FormView:
     """The form, as intake decided it: what it names, and the person's fields and messages."""
 
@@ -115,6 +125,7 @@ class FormView:
     development_vault: bool = False
     banner: tuple[str, ...] = ()  # what went wrong, and what to do
     shown: bool = False  # the secret fields shown as typed
+    expiry: DateView | None = None
 
 
 def document(language: str, title: str, body: str) -> str:
@@ -170,6 +181,26 @@ def _field(view: FieldView, shown: bool) -> str:
     return "\n".join(parts)
 
 
+def _date(view: DateView) -> str:
+    name = Form.expires_on.value
+    attributes = [f'id="{name}"', f'name="{name}"', 'type="date"', 'autocomplete="off"', 'maxlength="10"']
+    if view.value:
+        attributes.append(f'value="{html.escape(view.value, quote=True)}"')
+    if view.error:
+        attributes.append(f'aria-describedby="{name}-error"')
+    parts = [
+        f'<div class="field{" error" if view.error else ""}">',
+        f'<label for="{name}">{html.escape(view.label)}'
+        f'<span class="mark">({html.escape(t.PAGE_OPTIONAL)})</span></label>',
+        f"<input {' '.join(attributes)}>",
+        f'<p class="hint">{inline(view.hint)}</p>',
+    ]
+    if view.error:
+        parts.append(f'<p class="message" id="{name}-error">{inline(view.error)}</p>')
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
 def form_page(view: FormView, names: Names | None = None) -> str:
     """The form: what, where to, for whom; the fields; Submit and the show toggle."""
     toggle = (Mode.hide, t.PAGE_HIDE) if view.shown else (Mode.show, t.PAGE_SHOW)
@@ -194,6 +225,8 @@ def form_page(view: FormView, names: Names | None = None) -> str:
     if view.shown:
         body.append(f'<input type="hidden" name="{Form.shown}" value="1">')
     body += [_field(item, view.shown) for item in view.fields]
+    if view.expiry is not None:
+        body.append(_date(view.expiry))
     body += [
         '<div class="actions">',
         # The first submit button is the one Enter presses.

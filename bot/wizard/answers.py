@@ -64,6 +64,8 @@ class CredentialAnswers:
     values: Secrets = field(repr=False)
     checked: frozenset[str]
     assignment: Assignment
+    expires_on: date | None = None  # when the secret expires, if given
+    expires_invalid: bool = False  # a value that is no date
 
     @property
     def given(self) -> tuple[str, ...]:
@@ -106,14 +108,19 @@ def user(state: State, block_id: str, action_id: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def assignment(state: State, step: Step) -> Assignment:
-    raw = _element(state, due_block(step), ActionId.due).get("selected_date")
-    due, invalid = None, False
+def picked_date(state: State, block_id: str, action_id: str) -> tuple[date | None, bool]:
+    """A date picker's date, and whether what came was not a date."""
+    raw = _element(state, block_id, action_id).get("selected_date")
     if isinstance(raw, str) and raw:
         try:
-            due = date.fromisoformat(raw)
+            return date.fromisoformat(raw), False
         except ValueError:
-            invalid = True
+            return None, True
+    return None, False
+
+
+def assignment(state: State, step: Step) -> Assignment:
+    due, invalid = picked_date(state, due_block(step), ActionId.due)
     return Assignment(user(state, owner_block(step), ActionId.owner), due, invalid)
 
 
@@ -151,7 +158,8 @@ def registration_answers(state: State) -> RegistrationAnswers:
 def credential_answers(state: State, field_keys: tuple[str, ...]) -> CredentialAnswers:
     values = Secrets({key: raw_text(state, credential_block(key), ActionId.credential) for key in field_keys})
     checked = choices(state, BlockId.credential_checks, ActionId.credential_checks)
-    return CredentialAnswers(values, checked, assignment(state, Step.credentials))
+    expires_on, invalid = picked_date(state, BlockId.credential_expiry, ActionId.credential_expiry)
+    return CredentialAnswers(values, checked, assignment(state, Step.credentials), expires_on, invalid)
 
 
 def _is_checks(block_id: str) -> bool:
@@ -160,7 +168,12 @@ def _is_checks(block_id: str) -> bool:
 
 
 def credentials_state(
-    values: Mapping[str, str], *, owner: str | None, due: date | None, checked: frozenset[str]
+    values: Mapping[str, str],
+    *,
+    owner: str | None,
+    due: date | None,
+    checked: frozenset[str],
+    expires_on: date | None = None,
 ) -> State:
     """The credentials step's `state.values`, as the modal would send it, from values typed
     elsewhere (the secure page: bot.secure_page) and the step's other answers as saved — so one
@@ -175,6 +188,9 @@ def credentials_state(
     if due is not None:
         picked = {"type": "datepicker", "selected_date": due.isoformat()}
         state[due_block(Step.credentials)] = {ActionId.due: picked}
+    if expires_on is not None:
+        picked = {"type": "datepicker", "selected_date": expires_on.isoformat()}
+        state[BlockId.credential_expiry] = {ActionId.credential_expiry: picked}
     options = [{"value": key} for key in sorted(checked)]
     state[BlockId.credential_checks] = {
         ActionId.credential_checks: {"type": "checkboxes", "selected_options": options}

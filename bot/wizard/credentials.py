@@ -17,6 +17,7 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.wizard import texts as t
@@ -90,10 +91,12 @@ def store(
     environment: str,
     actor: str,
     pending: bool = False,
+    expires_on: date | None = None,
 ) -> list[StoredSecret]:
     """Store every payload, each within what is left until `deadline` (a time.monotonic() instant);
     with `pending` (a production credential waiting for approval: bot.approvals), as disabled
-    versions that are not yet the registration's current credential.
+    versions that are not yet the registration's current credential. `expires_on`: the secret's
+    `expires-at` annotation (and rotation schedule, with ROTATION_TOPIC).
 
     Raises VaultError, retryable "deadline_exceeded" when too little time is left to start the next
     write. Per-field platforms are not atomic across fields: after a failure, submitting the same
@@ -115,6 +118,7 @@ def store(
                 actor=actor,
                 timeout=remaining,
                 pending=pending,
+                expires_on=expires_on,
             )
         )
     return stored

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.approvals import requests as approval_requests
 from bot.approvals import rules as approval_rules
+from bot.expiry import annotations as expiry_annotations
 from bot.governance import refusals
 from bot.governance.policy import Decision, NotAllowed
 from bot.governance.roles import Caller, caller_of
@@ -216,8 +217,9 @@ def submit_credentials(
     if outcome.errors:
         return CredentialsResult(errors=outcome.errors)
     given = {key: raw for key, raw in value.values.items() if raw.strip()}
+    expiry = (platform.credentials_required, value.expires_on if platform.credentials_required else None)
     # Asked again before the vault, over the items the save would change: a stored value stays.
-    change = save.step_change(deps, user_id, Step.credentials, outcome, value.assignment, editing)
+    change = save.step_change(deps, user_id, Step.credentials, outcome, value.assignment, editing, (), expiry)
     write = save.planned_write(snapshot, change)
     if write is not None and snapshot.read is not None:
         refused = access.refusal_of_write(caller, snapshot, snapshot.read, write)
@@ -240,6 +242,7 @@ def submit_credentials(
                         actor=user_id,
                         # Four eyes: a production credential is stored disabled, pending approval.
                         pending=approval_rules.needed(deps.settings, snapshot.environment),
+                        expires_on=expiry[1],
                     )
             except VaultError as error:
                 if error.leftover:  # added but not yet disabled: keep disabling it after the answer
@@ -265,12 +268,14 @@ def submit_credentials(
             stored,
             check=access.check_write(caller, snapshot),
             surface=surface,
+            expiry=expiry,
         )
     except NotAllowed as refused_under_lock:  # nothing was written (a stored version stays unreferenced)
         refusals.record(deps, refused_under_lock.decision, surface)
         return CredentialsResult(refused=refused_under_lock.decision)
     if saved is not None:  # versions stored pending: ask the approvers, after the answer
         approval_requests.after_save(deps, saved.team_id, saved.registration_id, stored)
+        expiry_annotations.after_save(deps, snapshot, saved, stored, user_id)
     return CredentialsResult(saved=saved, stored=tuple(stored))
 
 

@@ -70,6 +70,7 @@ class BlockId(StrEnum):
     # step 4: one input per catalogue field, see credential_block()
     credentials_intro = "credentials_intro"
     credential_checks = "credentials_checks"
+    credential_expiry = "secret_expiry"  # when the secret expires (a date picker)
     # step 5
     stored = "stored"
     remaining = "remaining"
@@ -105,6 +106,7 @@ class ActionId(StrEnum):
     registration_checks = "registration_checks_check"
     credential = "credential_value"
     credential_checks = "credential_checks_check"
+    credential_expiry = "secret_expiry_date"
     owner = "owner_user"
     due = "due_date"
     edit_step = "edit_step"

@@ -23,6 +23,7 @@ from storage.statuses import ItemStatus, RegistrationStatus, derive_registration
 from storage.vault.base import StoredSecret
 from storage.wizard_rows import (
     AuditEntry,
+    ExpiryReset,
     NewRegistration,
     StepWrite,
     WizardItem,
@@ -60,6 +61,9 @@ class StepChange:
     stored: Sequence[StoredSecret] = ()
     # Four eyes (bot.approvals): what versions stored pending wait for.
     approvals: ApprovalRules = NO_APPROVALS
+    # The credentials step asks when the secret expires: the date given (None: left empty).
+    expiry_asked: bool = False
+    expires_on: date | None = None
 
 
 def item_after(item: WizardItem, change: StepChange) -> WizardItem:
@@ -129,10 +133,21 @@ def step_write(
     # Versions stored pending wait for another admin (bot.approvals); a newer value replaces a
     # field's earlier pending one.
     submission = (
-        submission_of(change.stored, submitted_by=change.user_id, now=change.now, rules=change.approvals)
+        submission_of(
+            change.stored,
+            submitted_by=change.user_id,
+            now=change.now,
+            rules=change.approvals,
+            expires_on=change.expires_on,
+            expiry_owner=change.owner,
+        )
         if registration.environment == PRODUCTION  # only production credentials ever wait
         else Submission()
     )
+    expiry = expiry_reset(read, change)
+    if expiry is not None:
+        on = expiry.expires_on.isoformat() if expiry.expires_on else None
+        events.append(AuditEntry("credential.expiry_set", {"expires_on": on, "owner": expiry.owner}))
     if submission.requested is not None:
         events.append(AuditEntry(REQUESTED, submission.requested))
     statuses = [item.status for item in items]
@@ -155,7 +170,25 @@ def step_write(
         tuple(events),
         approvals=submission.approvals,
         replaced_fields=submission.replaced_fields,
+        expiry=expiry,
     )
+
+
+def expiry_reset(read: WizardRead, change: StepChange) -> ExpiryReset | None:
+    """The current credential's expiry from this step on: reset by a new current version (its
+    reminders start over), or by a new date or owner for the credential already stored. A version
+    waiting for approval carries its date until approved (storage.approvals)."""
+    if not change.expiry_asked:
+        return None
+    reset = ExpiryReset(change.expires_on, change.owner)
+    if any(s.created and not s.pending for s in change.stored):
+        return reset
+    if any(s.created and s.pending for s in change.stored) or not read.refs:
+        return None
+    known = read.expiry
+    if known is None:
+        return reset if change.expires_on is not None else None
+    return None if (known.expires_on, known.owner_user_id) == (change.expires_on, change.owner) else reset
 
 
 def step_change(
@@ -166,8 +199,10 @@ def step_change(
     assignment: Assignment,
     editing: bool,
     stored: Sequence[StoredSecret] = (),
+    expiry: tuple[bool, date | None] = (False, None),
 ) -> StepChange:
-    """A validated step, as its save applies it (the owner defaults to whoever submits it)."""
+    """A validated step, as its save applies it (the owner defaults to whoever submits it).
+    `expiry`: whether the step asked when the credential expires, and the date given."""
     now = deps.clock.now()
 
     def remind(due: date | None) -> datetime:
@@ -184,6 +219,8 @@ def step_change(
         remind=remind,
         stored=tuple(stored),
         approvals=ApprovalRules.of(deps.settings),
+        expiry_asked=expiry[0],
+        expires_on=expiry[1],
     )
 
 
@@ -205,6 +242,7 @@ def save_step(
     *,
     check: Callable[[WizardRead, StepWrite], None] | None = None,
     surface: Surface = Surface.modal,
+    expiry: tuple[bool, date | None] = (False, None),
 ) -> Snapshot | None:
     """One transaction: item statuses, owners and due dates, answers, the step, status, audit.
 
@@ -214,7 +252,7 @@ def save_step(
     raises bot.governance.policy.NotAllowed to write nothing. `surface`: where it was typed (the
     modal, or the secure page for credentials).
     """
-    change = step_change(deps, user_id, step, outcome, assignment, editing, stored)
+    change = step_change(deps, user_id, step, outcome, assignment, editing, stored, expiry)
 
     def plan(read: WizardRead, another_in_progress: Callable[[], bool]) -> StepWrite | None:
         write = step_write(read, change, another_in_progress)

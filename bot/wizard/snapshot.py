@@ -90,6 +90,10 @@ class Snapshot:
     # production registration (0: approvals are off; None: sandbox, where none are asked).
     pending: tuple[PendingView, ...] = ()
     approvals_required: int | None = None
+    # When the current credential expires (bot.expiry), if a date was given; and today's date
+    # (the bot's clock, UTC) for what views count from.
+    expires_on: date | None = None
+    today: date | None = None
 
     def items_of(self, phase: Phase) -> list[ItemView]:
         return [item for item in self.items if item.phase is phase]
@@ -145,6 +149,7 @@ def snapshot_of(
     vault: Vault,
     secret_intake: SecretIntake = SecretIntake.modal,
     approvals_required: int | None = None,
+    today: date | None = None,
 ) -> Snapshot:
     """The read model of a registration's rows (references of another vault backend left out)."""
     registration = read.registration
@@ -177,6 +182,8 @@ def snapshot_of(
         secret_intake=secret_intake,
         pending=tuple(_pending_view(a) for a in read.pending if a.backend == vault.backend),
         approvals_required=approvals_required if registration.environment == "production" else None,
+        expires_on=read.expiry.expires_on if read.expiry is not None else None,
+        today=today,
     )
 
 
@@ -209,6 +216,7 @@ def from_read(deps: Deps, read: WizardRead | None, user_id: str) -> Snapshot | N
         vault=deps.vault,
         secret_intake=intake,
         approvals_required=deps.settings.PRODUCTION_APPROVALS,
+        today=deps.clock.now().date(),
     )
 
 

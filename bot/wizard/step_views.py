@@ -6,11 +6,13 @@ answers (mailbox, agreements, owners, due dates, ticked items) are pre-filled on
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot.approvals import views as approval_views
 from bot.catalogue import UNKNOWN, CredentialField
 from bot.codat.views import read_back_text, then_verify_text
+from bot.expiry import views as expiry_views
 from bot.registrations.checklist import ENABLED_IN_CODAT, Phase
 from bot.secure_page import views as secure_views
 from bot.secure_page.views import LinkOffer
@@ -242,6 +244,7 @@ def credentials_view(
             blocks.append(context(t.CREDENTIALS_DEV_VAULT))
         if not link_only:
             blocks += [credential_input(snapshot, credential) for credential in platform.credential_fields]
+        blocks.append(expiry_views.picker_block(snapshot))
         if snapshot.secret_intake is not SecretIntake.modal:
             blocks += secure_views.offer_blocks(snapshot.vault_label, link_only=link_only, link=secure_link)
     else:
@@ -313,6 +316,9 @@ def _current_text(snapshot: Snapshot) -> str | None:
         )
         for ref in snapshot.stored
     )
+    expiry = expiry_views.expiry_line(snapshot.expires_on, snapshot.today or date.today())
+    if expiry:
+        lines += "\n" + expiry
     # The label of a development vault says "development only" itself.
     return t.SUMMARY_STORED.format(location=snapshot.vault_label, lines=lines)
 

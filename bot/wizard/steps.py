@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from bot.catalogue import Catalogue, Platform
+from bot.expiry import rules as expiry_rules
 from bot.registrations.checklist import ENABLED_IN_CODAT
 from bot.wizard import texts as t
 from bot.wizard.answers import (
@@ -128,6 +129,9 @@ def credentials_outcome(
     """
     errors = assignment_errors(value.assignment, Step.credentials, today)
     if platform.credentials_required:
+        wrong_date = expiry_rules.error(platform, value.expires_on, value.expires_invalid, today)
+        if wrong_date is not None:
+            errors[BlockId.credential_expiry] = wrong_date
         given = set(value.given)
         missing = [f for f in platform.required_fields if f.key not in given]
         if platform.store_as_json:

@@ -22,11 +22,13 @@ ensure_sa "${RUNTIME_SA_NAME}" "codat-register Slack bot"
 ensure_sa "${SCHEDULER_SA_NAME}" "codat-register sweep trigger (Cloud Scheduler)"
 
 # (iam roles commands take --project as the role's parent, so they call gcloud directly.)
-# Exactly these permissions: create secrets, add versions. No versions.access, no secrets.get,
-# never roles/secretmanager.admin. Four eyes (PRODUCTION_APPROVALS above 0) keeps a production
+# Exactly these permissions: create secrets, add versions, update a secret's metadata (the expiry
+# date: annotation expires-at and, with ROTATION_TOPIC, the rotation schedule; without it the bot
+# still keeps and reminds the date). No versions.access, no secrets.get, never
+# roles/secretmanager.admin. Four eyes (PRODUCTION_APPROVALS above 0) keeps a production
 # version disabled until approved, then enables it: versions.disable and versions.enable.
 # versions.disable also with DISABLE_PREVIOUS_VERSIONS=true.
-PERMISSIONS="secretmanager.secrets.create,secretmanager.versions.add"
+PERMISSIONS="secretmanager.secrets.create,secretmanager.versions.add,secretmanager.secrets.update"
 if [[ "${PRODUCTION_APPROVALS}" != "0" ]]; then
   PERMISSIONS+=",secretmanager.versions.disable,secretmanager.versions.enable"
 elif [[ "${DISABLE_PREVIOUS_VERSIONS}" == "true" ]]; then
@@ -37,7 +39,7 @@ log "custom role ${WRITER_ROLE} (${PERMISSIONS})"
 if ! gcloud --quiet iam roles describe "${WRITER_ROLE_ID}" --project="${PROJECT_ID}" >/dev/null 2>&1; then
   gcloud --quiet iam roles create "${WRITER_ROLE_ID}" --project="${PROJECT_ID}" \
     --title="codat-register (write-only secrets)" \
-    --description="Create secrets and add versions; cannot read, list or delete them" \
+    --description="Create secrets, add versions, update their metadata; cannot read, list or delete them" \
     --permissions="${PERMISSIONS}" --stage=GA
 else
   # A deleted custom role stays deleted for 7 days before its id can be reused: undelete it.

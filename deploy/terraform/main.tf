@@ -35,11 +35,13 @@ locals {
   )
 
   # Write-only: create secrets and add versions; no versions.access, no secrets.get, never
-  # roles/secretmanager.admin (README > Secrets > Least-privilege IAM). Four eyes
+  # roles/secretmanager.admin (README > Secrets > Least-privilege IAM). secrets.update writes a
+  # credential's expiry date (annotation expires-at, with ROTATION_TOPIC the rotation schedule) on
+  # a secret that exists already; without it the bot still keeps and reminds the date. Four eyes
   # (PRODUCTION_APPROVALS above 0) keeps a production version disabled until approved, then
   # enables it: versions.disable and versions.enable; DISABLE_PREVIOUS_VERSIONS needs disable too.
   writer_permissions = distinct(concat(
-    ["secretmanager.secrets.create", "secretmanager.versions.add"],
+    ["secretmanager.secrets.create", "secretmanager.versions.add", "secretmanager.secrets.update"],
     var.production_approvals > 0 ? ["secretmanager.versions.disable", "secretmanager.versions.enable"] : [],
     var.disable_previous_versions ? ["secretmanager.versions.disable"] : [],
   ))
@@ -111,7 +113,7 @@ resource "google_project_iam_custom_role" "codat_register" {
   project     = var.project_id
   role_id     = var.writer_role_id
   title       = "codat-register (write-only secrets)"
-  description = "Create secrets and add versions; cannot read, list or delete them"
+  description = "Create secrets, add versions, update their metadata; cannot read, list or delete them"
   permissions = local.writer_permissions
 }
 

@@ -2,8 +2,10 @@
 
 It serves ``google.cloud.secretmanager.v1.SecretManagerService`` over plaintext gRPC on a
 loopback port, keeps everything in memory, and mimics the service's validation, status codes
-and version semantics (see ``store.py`` and ``validation.py``). Not modelled: IAM policy RPCs but
-TestIamPermissions, locations, CMEK, rotation and expiry enforcement, notifications, quotas.
+and version semantics (see ``store.py`` and ``validation.py``), including the rules for rotation
+schedules and topics on CreateSecret and UpdateSecret (mask paths labels, annotations, rotation,
+topics). Not modelled: IAM policy RPCs but TestIamPermissions, locations, CMEK, firing rotations
+(SECRET_ROTATE) and expiry, notifications, quotas.
 
 In tests::
 

@@ -22,7 +22,7 @@ from simulators.secret_manager.names import Names, SecretKey
 
 State = resources.SecretVersion.State
 ENABLED = State(State.ENABLED)  # typed as a State (proto-plus types the members as int)
-_UPDATABLE = frozenset({"labels", "annotations"})
+_UPDATABLE = frozenset({"labels", "annotations", "rotation", "topics"})
 
 
 def _now() -> datetime:
@@ -72,6 +72,8 @@ class Store:
         validation.check_labels(secret.labels)
         validation.check_annotations(secret.annotations)
         now = _now()
+        validation.check_topics(secret.topics)
+        validation.check_rotation(secret.rotation if "rotation" in secret else None, secret.topics, now)
         secret.name = ""
         secret.create_time = now
         secret.etag = _new_etag()
@@ -103,13 +105,34 @@ class Store:
             validation.check_labels(request.secret.labels)
         if "annotations" in paths:
             validation.check_annotations(request.secret.annotations)
+        sent = request.secret
+        if "topics" in paths:
+            validation.check_topics(sent.topics)
         with self._lock:
             stored = self._find(key).resource
-            self._check_etag(request.secret.etag, stored.etag, self._names.secret_name(key))
+            self._check_etag(sent.etag, stored.etag, self._names.secret_name(key))
+            # The schedule the secret would have: a path in the mask takes what was sent (absent =
+            # cleared); rotation needs topics whichever of the two changes.
+            if "rotation" in paths:
+                rotation = sent.rotation if "rotation" in sent else None
+                validation.check_rotation(
+                    rotation, sent.topics if "topics" in paths else stored.topics, _now()
+                )
+            elif "topics" in paths and "rotation" in stored and not sent.topics:
+                raise RpcError(
+                    grpc.StatusCode.INVALID_ARGUMENT, "Secret.topics must be set when Secret.rotation is set."
+                )
             if "labels" in paths:
-                stored.labels = dict(request.secret.labels)
+                stored.labels = dict(sent.labels)
             if "annotations" in paths:
-                stored.annotations = dict(request.secret.annotations)
+                stored.annotations = dict(sent.annotations)
+            if "topics" in paths:
+                stored.topics = list(sent.topics)
+            if "rotation" in paths:
+                if "rotation" in sent:
+                    stored.rotation = sent.rotation
+                else:
+                    del stored.rotation
             stored.etag = _new_etag()
             return self._render_secret(key)
 

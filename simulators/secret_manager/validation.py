@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
 import google_crc32c
 import grpc
@@ -22,8 +23,13 @@ MAX_LABELS = 64
 MAX_LABEL_CHARS = 63
 MAX_KEY_BYTES = 128
 MAX_ANNOTATIONS_BYTES = 16 * 1024  # keys and values together must stay *under* this
+MAX_TOPICS = 10
+MIN_ROTATION_AHEAD = timedelta(seconds=300)  # next_rotation_time at least 5 minutes ahead
+MIN_ROTATION_PERIOD = timedelta(seconds=3600)
+MAX_YEARS = 100  # next_rotation_time and rotation_period at most 100 years ahead / long
 
 _SECRET_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,255}")
+_TOPIC_RE = re.compile(r"projects/[^/]+/topics/[^/]+")
 _ANNOTATION_KEY_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?")
 _LETTER = frozenset({"Ll", "Lo"})
 _LETTER_OR_NUMBER = frozenset({"Ll", "Lo", "Nd", "Nl", "No"})
@@ -81,6 +87,50 @@ def check_annotations(annotations: Mapping[str, str]) -> None:
         total += len(key.encode()) + len(value.encode())
     if total >= MAX_ANNOTATIONS_BYTES:
         raise _invalid(f"Annotations total {total} bytes; they must be less than {MAX_ANNOTATIONS_BYTES}.")
+
+
+def check_topics(topics: Sequence[resources.Topic]) -> None:
+    """INVALID_ARGUMENT for more than 10 topics or a name that is not ``projects/*/topics/*``."""
+    if len(topics) > MAX_TOPICS:
+        raise _invalid(f"A secret can have at most {MAX_TOPICS} topics; got {len(topics)}.")
+    for topic in topics:
+        if _TOPIC_RE.fullmatch(topic.name) is None:
+            raise _invalid(f"Topic [{topic.name}] is not in a valid format: projects/*/topics/*.")
+
+
+def _years_after(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def check_rotation(
+    rotation: resources.Rotation | None, topics: Sequence[resources.Topic], now: datetime
+) -> None:
+    """INVALID_ARGUMENT unless a rotation schedule has topics to publish to, a next_rotation_time
+    between 5 minutes and 100 years ahead (required with a period), and a period of at least
+    an hour and at most 100 years. `rotation` None: no schedule, nothing to check."""
+    if rotation is None:
+        return
+    if not topics:
+        raise _invalid("Secret.topics must be set when Secret.rotation is set.")
+    has_time = "next_rotation_time" in rotation
+    has_period = "rotation_period" in rotation
+    if has_period and not has_time:
+        raise _invalid("Rotation.next_rotation_time must be set when Rotation.rotation_period is set.")
+    if has_time:
+        moment = rotation.next_rotation_time
+        if moment < now + MIN_ROTATION_AHEAD:
+            raise _invalid("Rotation.next_rotation_time must be at least 5 minutes in the future.")
+        if moment > _years_after(now, MAX_YEARS):
+            raise _invalid("Rotation.next_rotation_time must be at most 100 years in the future.")
+    if has_period:
+        period = rotation.rotation_period
+        if period < MIN_ROTATION_PERIOD:
+            raise _invalid("Rotation.rotation_period must be at least 3600 seconds.")
+        if now + period > _years_after(now, MAX_YEARS):
+            raise _invalid("Rotation.rotation_period must be at most 100 years.")
 
 
 def check_replication(secret: resources.Secret, regional: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 
@@ -59,14 +60,40 @@ class Vault(Protocol):
         actor: str,
         timeout: float | None = None,
         pending: bool = False,
+        expires_on: date | None = None,
     ) -> StoredSecret:
         """Store `value` for a registration's credential field and record the reference.
 
         Idempotent per (registration, field, value): storing the same value again returns the
-        existing reference with created=False and adds no version. With `pending`, the new
-        version is added disabled and nothing is recorded (the caller records its approval).
+        existing reference with created=False and adds no version (nor any other call, even with
+        `expires_on`: use set_expiry for a date-only change). With `pending`, the new version is
+        added disabled and nothing is recorded (the caller records its approval); `expires_on` is
+        then ignored (set_expiry after approval).
+
+        `expires_on` (not pending): the secret's `expires-at` annotation, and with ROTATION_TOPIC
+        Secret Manager's rotation schedule (SECRET_ROTATE published the first reminder lead
+        before the date). Written at CreateSecret, or best effort with UpdateSecret after the
+        version was added: a refusal is logged and the store still succeeds.
         Raises VaultError.
         """
+        ...
+
+    def set_expiry(
+        self,
+        *,
+        team_id: str,
+        registration_id: str,
+        platform: str,
+        environment: str,
+        field: str,
+        actor: str,
+        expires_on: date | None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Write (or with None, clear) the expiry date on the field's secret: the annotations
+        (stored-by, stored-at, registration-id, expires-at) and, with ROTATION_TOPIC, the rotation
+        schedule and topics. True when the vault confirmed; False on any failure (one WARNING log
+        line); never raises VaultError."""
         ...
 
     def enable(self, resource_name: str, *, timeout: float | None = None) -> None:

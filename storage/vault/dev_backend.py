@@ -7,7 +7,8 @@ credentials, and it refuses to start when APP_ENV=production.
 Layout::
 
     dev-vault/key                               Fernet key, 0600
-    dev-vault/secrets/<secret-id>/secret.json   labels and annotations (no value)
+    dev-vault/secrets/<secret-id>/secret.json   labels, annotations, and rotation/topics when an
+                                                expiry date was given with ROTATION_TOPIC (no value)
     dev-vault/secrets/<secret-id>/<n>.fernet    version n, encrypted
     dev-vault/secrets/<secret-id>/<n>.disabled  marker while version n is disabled (e.g. waiting for approval)
 """
@@ -17,14 +18,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import threading
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet
 
 from core import settings as core_settings
 from core.settings import Settings
 from storage.vault import errors
+from storage.vault.base import VaultError
 from storage.vault.fingerprint import create_private_file
 from storage.vault.service import SecretTarget, WrittenVersion
 
@@ -73,19 +77,51 @@ class DevelopmentBackend:
     ) -> WrittenVersion:
         directory = self._secrets / target.secret_id
         token = self._fernet.encrypt(payload)
+        existed = True
         try:
             with self._lock:
                 if not directory.exists():
+                    existed = False
                     directory.mkdir(mode=0o700, exist_ok=True)
-                    metadata = {"labels": dict(target.labels), "annotations": dict(target.annotations)}
+                    metadata = _with_rotation(
+                        {"labels": dict(target.labels), "annotations": dict(target.annotations)}, target
+                    )
                     create_private_file(directory / "secret.json", json.dumps(metadata, indent=2).encode())
                 number = self._write_next_version(directory, token)
                 if disabled:  # waiting for approval: marked before the version is reported
                     (directory / f"{number}.disabled").touch(mode=0o600)
         except OSError as error:
             raise errors.development_write_failed(type(error).__name__) from None
+        if target.refresh_metadata and existed:  # best effort, like Secret Manager's UpdateSecret
+            try:
+                self.update_metadata(target, deadline=deadline)
+            except VaultError as error:
+                logger.warning(
+                    "development vault: the expiry date of secret %s was not written (%s)",
+                    target.secret_id,
+                    error.code,
+                )
         resource_name = f"{SCHEME}{target.secret_id}/versions/{number}"
         return WrittenVersion(resource_name=resource_name, version=str(number))
+
+    def update_metadata(self, target: SecretTarget, *, deadline: float) -> None:
+        """Replace the annotations in secret.json (and, when managed, rotation and topics)."""
+        path = self._secrets / target.secret_id / "secret.json"
+        try:
+            with self._lock:
+                if not path.exists():
+                    raise errors.development_not_found()
+                metadata = json.loads(path.read_text())
+                metadata["annotations"] = dict(target.annotations)
+                metadata = _with_rotation(metadata, target)
+                _replace_private_file(path, json.dumps(metadata, indent=2).encode())
+        except (OSError, ValueError) as error:
+            raise errors.development_write_failed(type(error).__name__) from None
+
+    def metadata(self, secret_id: str) -> dict[str, Any]:
+        """A secret's secret.json (tests, the sandbox); never a value."""
+        loaded: dict[str, Any] = json.loads((self._secrets / secret_id / "secret.json").read_text())
+        return loaded
 
     def disable_version(self, resource_name: str, *, deadline: float) -> None:
         self._marker(resource_name).touch(mode=0o600)
@@ -123,3 +159,30 @@ class DevelopmentBackend:
                 handle.flush()
                 os.fsync(handle.fileno())
             return number
+
+
+def _with_rotation(metadata: dict[str, Any], target: SecretTarget) -> dict[str, Any]:
+    """`metadata` with the target's rotation schedule and topics, as Secret Manager keeps them
+    (ISO time); both removed when nothing is scheduled, untouched when rotation is not managed."""
+    schedule = target.rotation
+    if schedule is None:
+        return metadata
+    updated = {k: v for k, v in metadata.items() if k not in ("rotation", "topics")}
+    if schedule.next_rotation_time is not None:
+        updated["topics"] = [{"name": schedule.topic}]
+        updated["rotation"] = {"next_rotation_time": schedule.next_rotation_time.isoformat()}
+    return updated
+
+
+def _replace_private_file(path: Path, content: bytes) -> None:
+    """Replace `path` with a 0600 file holding `content`, atomically (write, fsync, rename)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -14,13 +14,15 @@ from core.i18n import N_, gettext
 from core.logs import scrub
 from storage.vault.base import VaultError
 
-# The IAM permission each RPC needs; the bot's role holds the first two, and the last two for
-# production approvals (PRODUCTION_APPROVALS above 0; disable also for DISABLE_PREVIOUS_VERSIONS).
+# The IAM permission each RPC needs; the bot's role holds the first two, disable and enable for
+# production approvals (PRODUCTION_APPROVALS above 0; disable also for DISABLE_PREVIOUS_VERSIONS),
+# and update for expiry dates on existing secrets (best effort: never a user-facing failure).
 PERMISSIONS = {
     "create_secret": "secretmanager.secrets.create",
     "add_secret_version": "secretmanager.versions.add",
     "disable_secret_version": "secretmanager.versions.disable",
     "enable_secret_version": "secretmanager.versions.enable",
+    "update_secret": "secretmanager.secrets.update",
 }
 _ACTIONS = {
     "create_secret": N_("create the secret"),
@@ -136,6 +138,12 @@ def development_write_failed(reason: str) -> VaultError:
     return VaultError(gettext(DEVELOPMENT_WRITE_FAILED).format(reason=reason), code="development_vault")
 
 
+def development_not_found() -> VaultError:
+    """The development vault has no such secret (nothing was ever stored for that field)."""
+    message = gettext(DEVELOPMENT_WRITE_FAILED).format(reason="unknown secret")
+    return VaultError(message, code="not_found")
+
+
 def from_google(error: Exception, *, method: str, secret_id: str, project: str) -> VaultError:
     """The VaultError for a failed Secret Manager call. Never includes the request or the value."""
     if isinstance(error, google_exceptions.PermissionDenied):
@@ -159,6 +167,14 @@ def from_google(error: Exception, *, method: str, secret_id: str, project: str) 
     if isinstance(error, auth_exceptions.GoogleAuthError):
         return VaultError(gettext(AUTHENTICATION), code="authentication", retryable=False)
     return VaultError(gettext(GENERIC).format(code=status_name(error)), code=status_name(error).lower())
+
+
+def metadata_failure(error: VaultError) -> str:
+    """Why a secret's metadata (annotations, rotation) was not written, for one log line: the
+    status code, and for PERMISSION_DENIED the permission the role lacks. Never a value."""
+    if error.code == "permission_denied":
+        return f"PERMISSION_DENIED (the role lacks {PERMISSIONS['update_secret']})"
+    return error.code.upper()
 
 
 def status_name(error: Exception) -> str:

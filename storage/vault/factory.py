@@ -41,4 +41,6 @@ def build_vault(settings: Settings, db: Database) -> Vault:
         fingerprinter,
         deadline_seconds=settings.VAULT_DEADLINE_SECONDS,
         disable_previous=settings.DISABLE_PREVIOUS_VERSIONS,
+        rotation_topic=settings.ROTATION_TOPIC,
+        reminder_days=settings.EXPIRY_REMINDER_DAYS,
     )

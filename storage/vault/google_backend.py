@@ -12,6 +12,12 @@ ask), so a role without them adds nothing; then AddSecretVersion, then DisableSe
 once, inside the same deadline. TestIamPermissions is documented as a check for UIs that "may fail
 open": a version added but then refused (or timed out) on disable is reported with its name as a
 `leftover`, for the caller to keep disabling.
+
+An expiry date travels as metadata: a new secret gets the `expires-at` annotation (and, with
+ROTATION_TOPIC, `topics` and `rotation.next_rotation_time`) at CreateSecret; an existing one gets
+them with UpdateSecret *after* the version was added, in what is left of the deadline, best
+effort (`secretmanager.secrets.update` may be missing): a failure is one WARNING line and the
+store still succeeds. `expire_time`/`ttl` are never set: they delete the secret.
 """
 
 from __future__ import annotations
@@ -31,13 +37,13 @@ from google.cloud.secretmanager_v1 import SecretManagerServiceClient
 from google.cloud.secretmanager_v1.services.secret_manager_service.transports import (
     SecretManagerServiceGrpcTransport,
 )
-from google.cloud.secretmanager_v1.types import SecretVersion
+from google.cloud.secretmanager_v1.types import Secret, SecretVersion
 
 from core.network import is_loopback_endpoint
 from core.settings import ConfigError
 from storage.vault import errors
 from storage.vault.base import VaultError
-from storage.vault.service import SecretTarget, WrittenVersion
+from storage.vault.service import RotationSchedule, SecretTarget, WrittenVersion
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +53,10 @@ APPROVAL_PERMISSIONS = ("secretmanager.versions.disable", "secretmanager.version
 INITIAL_BACKOFF = 0.05
 MAX_BACKOFF = 0.4
 MIN_ATTEMPT_SECONDS = 0.02  # don't start an attempt that cannot finish
+# A CreateSecret refused with one of these while it carried a rotation schedule (a topic the
+# service agent may not publish to, a moment the service finds too close…) is sent again without
+# the schedule: the credential matters more than the reminder, which the bot keeps anyway.
+_ROTATION_REFUSALS = frozenset({"invalid_argument", "failed_precondition", "permission_denied"})
 
 
 def make_client(endpoint: str | None) -> SecretManagerServiceClient:
@@ -111,8 +121,9 @@ class GoogleSecretManagerBackend:
     ) -> WrittenVersion:
         secret_id = target.secret_id
         cached = self._is_known(secret_id)
+        created = False  # by this call, with the target's metadata
         if not cached:
-            self._ensure_secret(target, deadline)
+            created = self._ensure_secret(target, deadline)
         if disabled:
             self._check_approval_permissions(target, deadline, cached=cached)
         request = {
@@ -125,7 +136,7 @@ class GoogleSecretManagerBackend:
             version = None
         if version is None:  # deleted since we cached it: create it again, then add once more
             self._forget(secret_id)
-            self._ensure_secret(target, deadline)
+            created = self._ensure_secret(target, deadline)
             version = self._call("add_secret_version", request, secret_id, deadline)
         written = self._confirmed(version, secret_id)
         if disabled:
@@ -138,7 +149,27 @@ class GoogleSecretManagerBackend:
                     error.code,
                 )
                 raise errors.left_enabled(secret_id, written.version, written.resource_name) from None
+        if target.refresh_metadata and not created:
+            self._refresh_metadata(target, deadline)
         return written
+
+    def update_metadata(self, target: SecretTarget, *, deadline: float) -> None:
+        """UpdateSecret: the full annotation set (the mask replaces the whole map) and, when the
+        rotation schedule is managed, `rotation` and `topics` (absent = cleared)."""
+        secret_id = target.secret_id
+        paths = ["annotations"]
+        secret: dict[str, Any] = {
+            "name": f"{self._parent}/secrets/{secret_id}",
+            "annotations": dict(target.annotations),
+        }
+        if target.rotation is not None:
+            paths += ["rotation", "topics"]
+            secret.update(_rotation_fields(target.rotation))
+        request = {"secret": secret, "update_mask": {"paths": paths}}
+        answer = self._call("update_secret", request, secret_id, deadline, log_failures=False)
+        parsed = SecretManagerServiceClient.parse_secret_path(Secret.pb(answer).name)
+        if parsed.get("secret") != secret_id or dict(answer.annotations) != dict(target.annotations):
+            raise errors.unconfirmed(secret_id, "the metadata was not confirmed")
 
     def disable_version(self, resource_name: str, *, deadline: float) -> None:
         self._transition("disable_secret_version", resource_name, SecretVersion.State.DISABLED, deadline)
@@ -151,29 +182,71 @@ class GoogleSecretManagerBackend:
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _ensure_secret(self, target: SecretTarget, deadline: float) -> None:
-        request = {
-            "parent": self._parent,
-            "secret_id": target.secret_id,
-            "secret": {
-                "replication": self._replication,
-                "labels": dict(target.labels),
-                "annotations": dict(target.annotations),
-            },
+    def _ensure_secret(self, target: SecretTarget, deadline: float) -> bool:
+        """Create the secret with the target's metadata; True when this call created it, False
+        when it existed already (ALREADY_EXISTS)."""
+        secret: dict[str, Any] = {
+            "replication": self._replication,
+            "labels": dict(target.labels),
+            "annotations": dict(target.annotations),
         }
+        rotation = _rotation_fields(target.rotation) if target.rotation is not None else {}
+        request = {"parent": self._parent, "secret_id": target.secret_id, "secret": {**secret, **rotation}}
         failure: VaultError | None = None
+        created = False
         try:
-            self._call("create_secret", request, target.secret_id, deadline, passthrough=True)
+            try:
+                self._call(
+                    "create_secret",
+                    request,
+                    target.secret_id,
+                    deadline,
+                    passthrough=True,
+                    log_failures=not rotation,
+                )
+            except VaultError as refused:
+                if not rotation:
+                    raise  # logged by _call
+                if refused.code not in _ROTATION_REFUSALS:
+                    if refused.code not in ("unavailable", "deadline_exceeded"):  # as _call would
+                        logger.warning(
+                            "Secret Manager create_secret on %s failed: %s",
+                            target.secret_id,
+                            refused.code.upper(),
+                        )
+                    raise
+                logger.warning(
+                    "Secret Manager refused secret %s with a rotation schedule (%s): creating it "
+                    "without one (topic permissions: README > Secrets)",
+                    target.secret_id,
+                    refused.code.upper(),
+                )
+                request["secret"] = secret
+                self._call("create_secret", request, target.secret_id, deadline, passthrough=True)
         except google_exceptions.AlreadyExists:
             pass  # created earlier, by another process, or by Terraform: all fine
         except google_exceptions.NotFound as error:  # e.g. the project does not exist
             failure = self._failure(error, "create_secret", target.secret_id)
         else:
+            created = True
             logger.info("created secret %s", target.secret_id)
         if failure is not None:
             raise failure from None
         with self._known_lock:
             self._known.add(target.secret_id)
+        return created
+
+    def _refresh_metadata(self, target: SecretTarget, deadline: float) -> None:
+        """Best effort, after the version was added: the store succeeds whatever happens here."""
+        try:
+            self.update_metadata(target, deadline=deadline)
+        except VaultError as error:
+            logger.warning(
+                "Secret Manager: the expiry date of secret %s was not written (%s); the version "
+                "was stored and the bot keeps the date",
+                target.secret_id,
+                errors.metadata_failure(error),
+            )
 
     def _check_approval_permissions(self, target: SecretTarget, deadline: float, *, cached: bool) -> None:
         """Refuse, before anything is added, when the bot may not disable and enable versions of
@@ -225,11 +298,13 @@ class GoogleSecretManagerBackend:
         deadline: float,
         *,
         passthrough: bool = False,
+        log_failures: bool = True,
     ) -> Any:
         """One RPC, retried on UNAVAILABLE / DEADLINE_EXCEEDED until `deadline`.
 
         Raises VaultError; with `passthrough`, NOT_FOUND and ALREADY_EXISTS are raised as they are
-        so the caller can act on them.
+        so the caller can act on them. Without `log_failures`, a failure is not logged here (the
+        caller logs it once).
         """
         rpc = getattr(self._client, method)
         backoff = INITIAL_BACKOFF
@@ -245,13 +320,13 @@ class GoogleSecretManagerBackend:
             except (google_exceptions.NotFound, google_exceptions.AlreadyExists) as error:
                 if passthrough:
                     raise
-                failure = self._failure(error, method, secret_id)
+                failure = self._failure(error, method, secret_id, log=log_failures)
                 break
             except RETRYABLE as error:
                 last_code = errors.status_name(error).lower()
                 logger.info("%s on %s: %s, retrying", method, secret_id, errors.status_name(error))
             except (google_exceptions.GoogleAPICallError, auth_exceptions.GoogleAuthError) as error:
-                failure = self._failure(error, method, secret_id)
+                failure = self._failure(error, method, secret_id, log=log_failures)
                 break
             pause = min(random.uniform(0, backoff), deadline - time.monotonic() - MIN_ATTEMPT_SECONDS)
             if pause > 0:
@@ -261,8 +336,9 @@ class GoogleSecretManagerBackend:
         # the request) travels with the VaultError.
         raise failure from None
 
-    def _failure(self, error: Exception, method: str, secret_id: str) -> VaultError:
-        logger.warning("Secret Manager %s on %s failed: %s", method, secret_id, errors.status_name(error))
+    def _failure(self, error: Exception, method: str, secret_id: str, *, log: bool = True) -> VaultError:
+        if log:
+            logger.warning("Secret Manager %s on %s failed: %s", method, secret_id, errors.status_name(error))
         return errors.from_google(error, method=method, secret_id=secret_id, project=self._project_id)
 
     def _is_known(self, secret_id: str) -> bool:
@@ -272,3 +348,13 @@ class GoogleSecretManagerBackend:
     def _forget(self, secret_id: str) -> None:
         with self._known_lock:
             self._known.discard(secret_id)
+
+
+def _rotation_fields(rotation: RotationSchedule) -> dict[str, Any]:
+    """`topics` and `rotation` of a Secret for a schedule; none when nothing is scheduled."""
+    if rotation.next_rotation_time is None:
+        return {}
+    return {
+        "topics": [{"name": rotation.topic}],
+        "rotation": {"next_rotation_time": rotation.next_rotation_time},
+    }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 APP = "codat-register"
 MAX_SECRET_ID = 255
@@ -17,6 +17,7 @@ SECRET_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,255}")
 _NOT_ID_CHAR = re.compile(r"[^a-z0-9]+")
 _NOT_LABEL_CHAR = re.compile(r"[^a-z0-9_-]+")
 _HASH_HEX = 12
+EXPIRES_AT = "expires-at"  # annotation: the credential's expiry date (ISO), when one was given
 
 
 def secret_id(*, team_id: str, platform: str, environment: str, field: str) -> str:
@@ -58,14 +59,21 @@ def labels(*, team_id: str, platform: str, environment: str) -> dict[str, str]:
     }
 
 
-def secret_annotations(*, actor: str, registration_id: str, stored_at: datetime) -> dict[str, str]:
-    """Who stored the secret from Slack, when, and for which registration. Never a value.
+def secret_annotations(
+    *, actor: str, registration_id: str, stored_at: datetime, expires_on: date | None = None
+) -> dict[str, str]:
+    """Who stored the secret from Slack, when, for which registration and, when known, the date the
+    credential expires (``expires-at``, ISO ``2027-06-30``). Never a value.
 
-    Written when the secret is created; later versions are recorded in secret_refs, because
-    updating annotations would need ``secretmanager.secrets.update`` (beyond the write-only role).
+    Written when the secret is created, and again (the full set: UpdateSecret's mask replaces the
+    whole map) when an expiry date is set or changed, which needs ``secretmanager.secrets.update``.
+    Later versions without a date are recorded in secret_refs only.
     """
-    return {
+    annotations = {
         "stored-by": actor[:128],
         "stored-at": stored_at.isoformat(timespec="seconds"),
         "registration-id": registration_id[:128],
     }
+    if expires_on is not None:
+        annotations[EXPIRES_AT] = expires_on.isoformat()
+    return annotations

@@ -1,8 +1,15 @@
 """CredentialVault: fingerprint → idempotency lookup → backend write under a deadline → SecretRef row.
 
 The same service runs on top of Google Cloud Secret Manager and on top of the development vault;
-a backend only knows how to add a version to a named secret (optionally disabled at once) and to
-enable or disable a version.
+a backend only knows how to add a version to a named secret (optionally disabled at once), to
+enable or disable a version, and to rewrite a secret's metadata (annotations, rotation schedule).
+
+Expiry dates: a credential's expiry date is the secret's `expires-at` annotation and, with
+ROTATION_TOPIC, Secret Manager's rotation schedule (`next_rotation_time` = the date at 00:00 UTC
+minus the first EXPIRY_REMINDER_DAYS lead; Secret Manager then publishes SECRET_ROTATE to the
+topic — it rotates nothing itself). Writing them on an existing secret needs
+`secretmanager.secrets.update`; it is best effort, since the bot's database is the source of truth
+for reminders.
 
 Four eyes (bot.approvals): a production credential is stored *pending* — added, then disabled
 within the same deadline, so it is never what someone copies into the Codat Portal — and no
@@ -15,8 +22,9 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, Protocol, cast
 
 from sqlalchemy import Connection, Table, and_, bindparam, insert, select, update
@@ -33,6 +41,21 @@ from storage.vault.fingerprint import Fingerprinter, display
 logger = logging.getLogger(__name__)
 
 MAX_PAYLOAD_BYTES = 65_536  # Secret Manager's limit per version (64 KiB)
+# Secret Manager refuses a next_rotation_time less than 5 minutes ahead; keep a margin for clocks
+# and slow calls. A moment closer than this leaves the rotation schedule out.
+MIN_ROTATION_AHEAD = timedelta(hours=1)
+# ...and more than 100 years ahead (a date picked far in the future): left out as well.
+MAX_ROTATION_AHEAD = timedelta(days=36_500)
+
+
+@dataclass(frozen=True)
+class RotationSchedule:
+    """Secret Manager's rotation schedule for a secret (ROTATION_TOPIC is set): SECRET_ROTATE is
+    published to `topic` at `next_rotation_time`. None there means no schedule: a new secret gets
+    neither rotation nor topics, an existing one has both cleared."""
+
+    topic: str
+    next_rotation_time: datetime | None
 
 
 @dataclass(frozen=True)
@@ -42,6 +65,11 @@ class SecretTarget:
     secret_id: str
     labels: Mapping[str, str]
     annotations: Mapping[str, str]
+    # None: the rotation schedule is not managed (no ROTATION_TOPIC, or no expiry date given).
+    rotation: RotationSchedule | None = None
+    # An expiry date was given: when the secret exists already, rewrite its annotations (and
+    # rotation) after the version was added — best effort, inside what is left of the deadline.
+    refresh_metadata: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +100,12 @@ class SecretBackend(Protocol):
     def disable_version(self, resource_name: str, *, deadline: float) -> None: ...
 
     def enable_version(self, resource_name: str, *, deadline: float) -> None: ...
+
+    def update_metadata(self, target: SecretTarget, *, deadline: float) -> None:
+        """Replace the existing secret's annotations with `target.annotations` and, when
+        `target.rotation` is set, its rotation schedule and topics, before `deadline`. Raises
+        VaultError and logs nothing itself (the caller logs once)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -228,12 +262,19 @@ class CredentialVault:
         *,
         deadline_seconds: float = 1.5,
         disable_previous: bool = False,
+        rotation_topic: str | None = None,
+        reminder_days: Sequence[int] = (30, 7, 1),
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._backend = backend
         self._refs = _References(db)
         self._fingerprinter = fingerprinter
         self._deadline_seconds = deadline_seconds
         self._disable_previous = disable_previous
+        self._rotation_topic = rotation_topic
+        # SECRET_ROTATE is published at the first (largest) reminder lead before the expiry date.
+        self._rotation_lead = timedelta(days=max(reminder_days, default=0))
+        self._clock = clock
         self.backend = backend.name
         self.location_label = backend.location_label
         self.development_only = backend.development_only
@@ -251,6 +292,7 @@ class CredentialVault:
         actor: str,
         timeout: float | None = None,
         pending: bool = False,
+        expires_on: date | None = None,
     ) -> StoredSecret:
         """Store `value` for a registration's credential field and record the reference.
 
@@ -263,6 +305,12 @@ class CredentialVault:
         *disabled* version and nothing is recorded or superseded: the result has pending=True and
         the caller records its approval. The value already current comes back as it is (nothing
         to approve); the value already waiting comes back pending with created=False.
+
+        `expires_on` (ignored with `pending`: set_expiry applies it after approval) becomes the
+        secret's `expires-at` annotation and, with a rotation topic, its rotation schedule: set
+        at CreateSecret for a new secret, or with UpdateSecret after the version was added for an
+        existing one — best effort: a failure is one WARNING line and the store still succeeds.
+        The same value again makes no backend call, with or without `expires_on`.
         """
         if not isinstance(value, str):
             raise errors.not_text()
@@ -278,14 +326,15 @@ class CredentialVault:
                     if waiting is not None:
                         return waiting
                 deadline = time.monotonic() + (timeout if timeout is not None else self._deadline_seconds)
-                target = SecretTarget(
-                    secret_id=secret_ids.secret_id(
-                        team_id=team_id, platform=platform, environment=environment, field=field
-                    ),
-                    labels=secret_ids.labels(team_id=team_id, platform=platform, environment=environment),
-                    annotations=secret_ids.secret_annotations(
-                        actor=actor, registration_id=registration_id, stored_at=utcnow()
-                    ),
+                target = self._target(
+                    team_id=team_id,
+                    registration_id=registration_id,
+                    platform=platform,
+                    environment=environment,
+                    field=field,
+                    actor=actor,
+                    expires_on=None if pending else expires_on,
+                    with_expiry=not pending and expires_on is not None,
                 )
                 # Trade-off: AddSecretVersion is not idempotent. If an attempt fails ambiguously
                 # (DEADLINE_EXCEEDED / UNAVAILABLE after the server applied it), no row is written
@@ -318,6 +367,67 @@ class CredentialVault:
                 self._disable(superseded)
             return stored
 
+    def set_expiry(
+        self,
+        *,
+        team_id: str,
+        registration_id: str,
+        platform: str,
+        environment: str,
+        field: str,
+        actor: str,
+        expires_on: date | None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Write the expiry date on the field's secret (the one `store` writes to): the full
+        annotation set (stored-by=actor, stored-at=now, registration-id, and expires-at unless
+        None) and, with a rotation topic, the rotation schedule and topics (cleared when
+        `expires_on` is None or the moment is less than an hour ahead).
+
+        True when the vault confirmed; False on any failure, logged as one WARNING line (the
+        missing permission or the status code). Never raises VaultError.
+        """
+        seconds = timeout if timeout is not None else self._deadline_seconds
+        deadline = time.monotonic() + seconds
+        try:
+            target = self._target(
+                team_id=team_id,
+                registration_id=registration_id,
+                platform=platform,
+                environment=environment,
+                field=field,
+                actor=actor,
+                expires_on=expires_on,
+                with_expiry=True,
+            )
+            self._backend.update_metadata(target, deadline=deadline)
+        except VaultError as error:
+            logger.warning(
+                "could not set the expiry date of %s secret for registration %s field %s: %s",
+                self.backend,
+                registration_id,
+                field,
+                errors.metadata_failure(error),
+            )
+            return False
+        except ValueError as error:  # an empty id part: nothing names a secret
+            logger.warning(
+                "could not set the expiry date for registration %s field %s: %s",
+                registration_id,
+                field,
+                type(error).__name__,
+            )
+            return False
+        logger.info(
+            "set the expiry date of %s secret %s to %s (registration %s field %s)",
+            self.backend,
+            target.secret_id,
+            _day(expires_on) or "none",
+            registration_id,
+            field,
+        )
+        return True
+
     def enable(self, resource_name: str, *, timeout: float | None = None) -> None:
         """Make a version usable (an approved one). Raises VaultError."""
         seconds = timeout if timeout is not None else self._deadline_seconds
@@ -332,6 +442,68 @@ class CredentialVault:
 
     def close(self) -> None:
         self._backend.close()
+
+    # -- secret metadata -------------------------------------------------------------------------
+
+    def _target(
+        self,
+        *,
+        team_id: str,
+        registration_id: str,
+        platform: str,
+        environment: str,
+        field: str,
+        actor: str,
+        expires_on: date | None,
+        with_expiry: bool,
+    ) -> SecretTarget:
+        """The secret of a field with its labels and annotations. With `with_expiry`, the expiry
+        date (or its absence) is written to an existing secret as well, with the rotation
+        schedule when a topic is configured."""
+        day = _day(expires_on)
+        now = self._clock()
+        secret_id = secret_ids.secret_id(
+            team_id=team_id, platform=platform, environment=environment, field=field
+        )
+        return SecretTarget(
+            secret_id=secret_id,
+            labels=secret_ids.labels(team_id=team_id, platform=platform, environment=environment),
+            annotations=secret_ids.secret_annotations(
+                actor=actor, registration_id=registration_id, stored_at=now, expires_on=day
+            ),
+            rotation=self._rotation(secret_id, day, now) if with_expiry else None,
+            refresh_metadata=with_expiry,
+        )
+
+    def _rotation(self, secret_id: str, expires_on: date | None, now: datetime) -> RotationSchedule | None:
+        """The rotation schedule for an expiry date: None without a rotation topic; no moment
+        (nothing scheduled, any earlier schedule cleared) without a date, or when the moment is
+        less than MIN_ROTATION_AHEAD (or more than 100 years) ahead."""
+        topic = self._rotation_topic
+        if topic is None:
+            return None
+        if expires_on is None:
+            return RotationSchedule(topic, None)
+        try:
+            moment = datetime.combine(expires_on, datetime.min.time(), tzinfo=UTC) - self._rotation_lead
+        except OverflowError:
+            moment = None
+        if moment is None or moment - now < MIN_ROTATION_AHEAD:
+            logger.info(
+                "no rotation schedule for secret %s: expiry %s minus %d days is less than an hour ahead",
+                secret_id,
+                expires_on.isoformat(),
+                self._rotation_lead.days,
+            )
+            return RotationSchedule(topic, None)
+        if moment - now > MAX_ROTATION_AHEAD:
+            logger.info(
+                "no rotation schedule for secret %s: expiry %s is more than 100 years ahead",
+                secret_id,
+                expires_on.isoformat(),
+            )
+            return RotationSchedule(topic, None)
+        return RotationSchedule(topic, moment)
 
     # -- database ------------------------------------------------------------------------------
 
@@ -473,6 +645,13 @@ class CredentialVault:
                 logger.warning("could not disable previous version %s: %s", resource_name, error.code)
             else:
                 logger.info("disabled previous version %s", resource_name)
+
+
+def _day(expires_on: date | None) -> date | None:
+    """The calendar day of an expiry (a datetime counts by its date)."""
+    if isinstance(expires_on, datetime):
+        return expires_on.date()
+    return expires_on
 
 
 def _payload(value: str) -> bytes:

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import google.auth
@@ -499,3 +500,145 @@ def test_standalone_module_answers_a_create() -> None:
         finally:
             process.kill()
             process.communicate()
+
+
+# -- rotation schedules and topics -----------------------------------------------------------
+
+TOPIC = {"name": "projects/test-proj/topics/rotations"}
+
+
+def ahead(**delta: float) -> datetime:
+    return datetime.now(UTC) + timedelta(**delta)
+
+
+def test_a_rotation_schedule_with_topics_is_stored_and_returned(client: SecretManagerServiceClient) -> None:
+    moment = ahead(days=30)
+    rotation = {"next_rotation_time": moment, "rotation_period": timedelta(days=90)}
+    created = create(client, topics=[TOPIC], rotation=rotation)
+
+    got = client.get_secret(name=SECRET, timeout=5)
+    for secret in (created, got):
+        assert [topic.name for topic in secret.topics] == [TOPIC["name"]]
+        assert abs(secret.rotation.next_rotation_time - moment) < timedelta(milliseconds=1)
+        assert secret.rotation.rotation_period == timedelta(days=90)
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        ({"rotation": {"next_rotation_time": ahead(days=1)}}, "topics must be set"),
+        ({"topics": [TOPIC], "rotation": {"next_rotation_time": ahead(days=-1)}}, "at least 5 minutes"),
+        ({"topics": [TOPIC], "rotation": {"next_rotation_time": ahead(seconds=120)}}, "at least 5 minutes"),
+        ({"topics": [TOPIC], "rotation": {"next_rotation_time": ahead(days=36_600)}}, "at most 100 years"),
+        (
+            {
+                "topics": [TOPIC],
+                "rotation": {"next_rotation_time": ahead(days=1), "rotation_period": timedelta(minutes=59)},
+            },
+            "at least 3600 seconds",
+        ),
+        (
+            {"topics": [TOPIC], "rotation": {"rotation_period": timedelta(days=30)}},
+            "next_rotation_time must be set",
+        ),
+        ({"topics": [{"name": f"projects/test-proj/topics/t{n}"} for n in range(11)]}, "at most 10 topics"),
+        ({"topics": [{"name": "rotations"}]}, "projects/\\*/topics/\\*"),
+        ({"topics": [{"name": "projects/test-proj/subscriptions/s"}]}, "not in a valid format"),
+    ],
+)
+def test_bad_rotation_or_topics_are_invalid_argument_on_create(
+    client: SecretManagerServiceClient, emulator: Emulator, secret: dict, message: str
+) -> None:
+    with pytest.raises(exceptions.InvalidArgument, match=message):
+        create(client, **secret)
+    assert emulator.secrets() == []
+
+
+def test_ten_topics_are_accepted(client: SecretManagerServiceClient) -> None:
+    topics = [{"name": f"projects/test-proj/topics/t{n}"} for n in range(10)]
+    assert len(create(client, topics=topics).topics) == 10
+
+
+def test_update_sets_and_clears_rotation_and_topics(client: SecretManagerServiceClient) -> None:
+    create(client, annotations={"keep": "me"})
+    moment = ahead(days=60)
+    updated = client.update_secret(
+        request={
+            "secret": {"name": SECRET, "topics": [TOPIC], "rotation": {"next_rotation_time": moment}},
+            "update_mask": {"paths": ["rotation", "topics"]},
+        },
+        timeout=5,
+    )
+    assert [topic.name for topic in updated.topics] == [TOPIC["name"]]
+    got = client.get_secret(name=SECRET, timeout=5)
+    assert abs(got.rotation.next_rotation_time - moment) < timedelta(milliseconds=1)
+    assert dict(got.annotations) == {"keep": "me"}  # not in the mask: untouched
+
+    cleared = client.update_secret(
+        request={"secret": {"name": SECRET}, "update_mask": {"paths": ["rotation", "topics"]}}, timeout=5
+    )
+    assert "rotation" not in cleared and list(cleared.topics) == []
+    assert "rotation" not in client.get_secret(name=SECRET, timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("secret", "paths", "message"),
+    [
+        ({"rotation": {"next_rotation_time": ahead(days=1)}}, ["rotation"], "topics must be set"),
+        (
+            {"topics": [TOPIC], "rotation": {"next_rotation_time": ahead(days=-1)}},
+            ["rotation", "topics"],
+            "at least 5 minutes",
+        ),
+        (
+            {
+                "topics": [TOPIC],
+                "rotation": {"next_rotation_time": ahead(days=1), "rotation_period": timedelta(seconds=60)},
+            },
+            ["rotation", "topics"],
+            "at least 3600 seconds",
+        ),
+        (
+            {"topics": [{"name": f"projects/p/topics/t{n}"} for n in range(11)]},
+            ["topics"],
+            "at most 10 topics",
+        ),
+        ({"topics": [{"name": "projects/p/topics/"}]}, ["topics"], "not in a valid format"),
+    ],
+)
+def test_bad_rotation_or_topics_are_invalid_argument_on_update(
+    client: SecretManagerServiceClient, secret: dict, paths: list[str], message: str
+) -> None:
+    before = create(client)
+    with pytest.raises(exceptions.InvalidArgument, match=message):
+        client.update_secret(
+            request={"secret": {"name": SECRET, **secret}, "update_mask": {"paths": paths}}, timeout=5
+        )
+    after = client.get_secret(name=SECRET, timeout=5)
+    assert after.etag == before.etag and "rotation" not in after and list(after.topics) == []
+
+
+def test_clearing_the_topics_of_a_scheduled_secret_is_invalid_argument(
+    client: SecretManagerServiceClient,
+) -> None:
+    create(client, topics=[TOPIC], rotation={"next_rotation_time": ahead(days=1)})
+    with pytest.raises(exceptions.InvalidArgument, match="topics must be set"):
+        client.update_secret(
+            request={"secret": {"name": SECRET}, "update_mask": {"paths": ["topics"]}}, timeout=5
+        )
+    assert len(client.get_secret(name=SECRET, timeout=5).topics) == 1
+
+
+def test_update_needs_secrets_update_in_iam_mode(
+    emulator: Emulator, client: SecretManagerServiceClient
+) -> None:
+    create(client)
+    emulator.permissions = {"secretmanager.secrets.create", "secretmanager.secrets.get"}
+    request = {
+        "secret": {"name": SECRET, "annotations": {"a": "b"}},
+        "update_mask": {"paths": ["annotations"]},
+    }
+    with pytest.raises(exceptions.PermissionDenied, match=r"secretmanager\.secrets\.update"):
+        client.update_secret(request=request, timeout=5)
+    emulator.permissions = {"secretmanager.secrets.update", "secretmanager.secrets.get"}
+    assert dict(client.update_secret(request=request, timeout=5).annotations) == {"a": "b"}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import stat
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -199,3 +201,86 @@ def test_nothing_is_logged_with_the_value(
     store(vault, registration_id, value)
     assert "development only" in log_output.getvalue()
     assert value not in log_output.getvalue()
+
+
+# -- expiry dates ------------------------------------------------------------------------------
+
+TOPIC = "projects/test-project/topics/credential-expiry"
+
+
+def metadata(data_dir: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        (data_dir / "dev-vault" / "secrets" / SECRET_ID / "secret.json").read_text()
+    )
+    return loaded
+
+
+def set_expiry(
+    vault: CredentialVault, registration_id: str, expires_on: date | None, **overrides: Any
+) -> bool:
+    arguments = {
+        "team_id": TEAM,
+        "registration_id": registration_id,
+        "platform": "xero",
+        "environment": "sandbox",
+        "field": "credentials",
+        "actor": "U0BOB",
+        "expires_on": expires_on,
+        **overrides,
+    }
+    return vault.set_expiry(**arguments)
+
+
+def test_an_expiry_date_goes_into_secret_json_new_or_existing(
+    vault: CredentialVault, data_dir: Path, registration_id: str
+) -> None:
+    store(vault, registration_id, "value-one", expires_on=date(2027, 6, 30))
+    assert metadata(data_dir)["annotations"]["expires-at"] == "2027-06-30"
+    assert "rotation" not in metadata(data_dir) and "topics" not in metadata(data_dir)  # no topic set
+
+    store(vault, registration_id, "value-two", expires_on=date(2028, 1, 15), actor="U0BOB")
+    written = metadata(data_dir)
+    assert written["annotations"]["expires-at"] == "2028-01-15"
+    assert written["annotations"]["stored-by"] == "U0BOB"
+    assert written["labels"]["team"] == "t0001"  # kept
+    assert "value-two" not in json.dumps(written)
+
+
+def test_set_expiry_writes_rotation_and_topics_then_clears_them(
+    data_dir: Path, db: Database, registration_id: str
+) -> None:
+    vault = build_vault(
+        load_settings(DATA_DIR=data_dir, ROTATION_TOPIC=TOPIC, EXPIRY_REMINDER_DAYS="7,1"), db
+    )
+    store(vault, registration_id, "a-value")
+    assert "rotation" not in metadata(data_dir)
+    expiry = datetime.now(UTC).date() + timedelta(days=100)
+
+    assert set_expiry(vault, registration_id, expiry) is True
+
+    written = metadata(data_dir)
+    assert written["annotations"]["expires-at"] == expiry.isoformat()
+    assert (written["annotations"]["stored-by"], written["annotations"]["registration-id"]) == (
+        "U0BOB",
+        registration_id,
+    )
+    moment = datetime.combine(expiry, datetime.min.time(), tzinfo=UTC) - timedelta(days=7)
+    assert datetime.fromisoformat(written["rotation"]["next_rotation_time"]) == moment
+    assert written["topics"] == [{"name": TOPIC}]
+    assert mode(data_dir / "dev-vault" / "secrets" / SECRET_ID / "secret.json") == 0o600
+
+    assert set_expiry(vault, registration_id, None) is True
+
+    cleared = metadata(data_dir)
+    assert "expires-at" not in cleared["annotations"] and "stored-at" in cleared["annotations"]
+    assert "rotation" not in cleared and "topics" not in cleared
+    vault.close()
+
+
+def test_set_expiry_on_a_secret_never_stored_is_false_with_a_warning(
+    vault: CredentialVault, registration_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        assert set_expiry(vault, registration_id, date(2027, 6, 30)) is False
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "NOT_FOUND" in warning and "credentials" in warning

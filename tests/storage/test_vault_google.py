@@ -7,11 +7,13 @@ import os
 os.environ.setdefault("NO_GCE_CHECK", "true")  # read when google.auth's metadata module loads
 
 import functools
+import logging
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as datetime_time
 from typing import Any
 
 import google.auth
@@ -588,3 +590,334 @@ def test_secret_ids_are_valid_and_distinct() -> None:
     )
     for value in (odd, long):
         assert all(c.isascii() and (c.isalnum() or c in "_-") for c in value)
+
+
+# -- expiry dates: annotation, rotation schedule, UpdateSecret -----------------------------------
+
+TOPIC = f"projects/{PROJECT}/topics/credential-expiry"
+UPDATE = "secretmanager.secrets.update"
+
+
+def in_days(days: int) -> date:
+    return datetime.now(UTC).date() + timedelta(days=days)
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime_time(0), tzinfo=UTC)
+
+
+def set_expiry(
+    vault: CredentialVault, registration_id: str, expires_on: date | None, **overrides: Any
+) -> bool:
+    arguments = {
+        "team_id": TEAM,
+        "registration_id": registration_id,
+        "platform": PLATFORM,
+        "environment": ENVIRONMENT,
+        "field": FIELD,
+        "actor": "U0BOB",
+        "expires_on": expires_on,
+        **overrides,
+    }
+    return vault.set_expiry(**arguments)
+
+
+def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """WARNING lines of the stores and set_expiry (not the factory's "emulator: development only")."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.WARNING and record.name != "storage.vault.factory"
+    ]
+
+
+def test_an_expiry_date_is_annotated_on_a_new_secret_at_creation(
+    vault: CredentialVault, secret_manager: Emulator, client: SecretManagerServiceClient, registration_id: str
+) -> None:
+    store(vault, registration_id, "expiring-value", expires_on=date(2027, 6, 30))
+
+    assert methods(secret_manager) == ["CreateSecret", "AddSecretVersion"]  # no UpdateSecret
+    secret = client.get_secret(name=SECRET, timeout=5)
+    annotations = dict(secret.annotations)
+    assert annotations["expires-at"] == "2027-06-30"
+    assert set(annotations) == {"stored-by", "stored-at", "registration-id", "expires-at"}
+    # Without ROTATION_TOPIC: no schedule, no topics, and never an expiration (it deletes the secret).
+    assert "rotation" not in secret and list(secret.topics) == []
+    assert secret.expire_time is None
+
+
+def test_an_expiry_date_on_a_known_secret_is_written_after_the_version(
+    vault: CredentialVault, secret_manager: Emulator, client: SecretManagerServiceClient, registration_id: str
+) -> None:
+    store(vault, registration_id, "first-value")
+    stored = store(vault, registration_id, "second-value", expires_on=date(2027, 6, 30), actor="U0BOB")
+
+    assert stored.created and stored.version == "2"
+    assert methods(secret_manager) == ["CreateSecret", "AddSecretVersion", "AddSecretVersion", "UpdateSecret"]
+    annotations = dict(client.get_secret(name=SECRET, timeout=5).annotations)
+    # The full set: the mask replaces the whole map.
+    assert annotations["expires-at"] == "2027-06-30"
+    assert (annotations["stored-by"], annotations["registration-id"]) == ("U0BOB", registration_id)
+    assert "stored-at" in annotations
+
+
+def test_an_expiry_date_on_an_existing_secret_goes_through_already_exists_then_update(
+    make_vault: MakeVault, secret_manager: Emulator, client: SecretManagerServiceClient, registration_id: str
+) -> None:
+    client.create_secret(
+        request={
+            "parent": f"projects/{PROJECT}",
+            "secret_id": SECRET_ID,
+            "secret": {"replication": {"automatic": {}}},
+        }
+    )
+    store(make_vault(), registration_id, "a-value", expires_on=date(2028, 1, 15))
+
+    assert methods(secret_manager)[-3:] == ["CreateSecret", "AddSecretVersion", "UpdateSecret"]
+    assert dict(client.get_secret(name=SECRET, timeout=5).annotations)["expires-at"] == "2028-01-15"
+
+
+def test_without_an_expiry_date_an_existing_secret_is_not_updated(
+    vault: CredentialVault, secret_manager: Emulator, registration_id: str
+) -> None:
+    store(vault, registration_id, "first-value")
+    store(vault, registration_id, "second-value")
+    assert "UpdateSecret" not in methods(secret_manager)
+
+
+def test_the_same_value_with_a_date_makes_no_call(
+    vault: CredentialVault, secret_manager: Emulator, registration_id: str
+) -> None:
+    store(vault, registration_id, "same-value")
+    calls = len(secret_manager.calls)
+    again = store(vault, registration_id, "same-value", expires_on=date(2027, 6, 30))
+    assert not again.created
+    assert len(secret_manager.calls) == calls
+
+
+@pytest.mark.parametrize(("reminder_days", "lead"), [(None, 30), ("14,3", 14)])
+def test_with_a_rotation_topic_the_schedule_is_the_expiry_minus_the_first_lead(
+    make_vault: MakeVault,
+    client: SecretManagerServiceClient,
+    registration_id: str,
+    reminder_days: str | None,
+    lead: int,
+) -> None:
+    vault = make_vault(ROTATION_TOPIC=TOPIC, EXPIRY_REMINDER_DAYS=reminder_days)
+    expiry = in_days(90)
+    store(vault, registration_id, "rotating-value", expires_on=expiry)
+
+    secret = client.get_secret(name=SECRET, timeout=5)
+    assert [topic.name for topic in secret.topics] == [TOPIC]
+    assert secret.rotation.next_rotation_time == midnight(expiry) - timedelta(days=lead)
+    assert "rotation_period" not in secret.rotation  # one-time: the bot's reminders do the rest
+    assert secret.expire_time is None
+    assert dict(secret.annotations)["expires-at"] == expiry.isoformat()
+
+
+def test_with_a_rotation_topic_an_existing_secret_gets_the_schedule_by_update(
+    make_vault: MakeVault, secret_manager: Emulator, client: SecretManagerServiceClient, registration_id: str
+) -> None:
+    vault = make_vault(ROTATION_TOPIC=TOPIC)
+    store(vault, registration_id, "first-value")
+    secret = client.get_secret(name=SECRET, timeout=5)
+    assert "rotation" not in secret and list(secret.topics) == []  # no date, no schedule
+
+    expiry = in_days(120)
+    store(vault, registration_id, "second-value", expires_on=expiry)
+
+    assert methods(secret_manager)[-2:] == ["AddSecretVersion", "UpdateSecret"]
+    secret = client.get_secret(name=SECRET, timeout=5)
+    assert [topic.name for topic in secret.topics] == [TOPIC]
+    assert secret.rotation.next_rotation_time == midnight(expiry) - timedelta(days=30)
+
+
+def test_a_rotation_moment_less_than_an_hour_ahead_is_left_out(
+    make_vault: MakeVault,
+    client: SecretManagerServiceClient,
+    registration_id: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="storage.vault")
+    vault = make_vault(ROTATION_TOPIC=TOPIC)
+    expiry = in_days(30)  # minus 30 days: today at 00:00 UTC, already past
+    stored = store(vault, registration_id, "soon-value", expires_on=expiry)
+
+    assert stored.created
+    secret = client.get_secret(name=SECRET, timeout=5)
+    assert "rotation" not in secret and list(secret.topics) == []
+    assert dict(secret.annotations)["expires-at"] == expiry.isoformat()  # the annotation still is
+    assert any("no rotation schedule" in message for message in caplog.messages)
+    assert warnings(caplog) == []
+
+
+@pytest.mark.parametrize(("minutes_before", "scheduled"), [(59, False), (61, True)])
+def test_the_one_hour_margin_is_measured_on_the_vaults_clock(
+    secret_manager: Emulator,
+    client: SecretManagerServiceClient,
+    db: Database,
+    registration_id: str,
+    minutes_before: int,
+    scheduled: bool,
+) -> None:
+    expiry = in_days(90)
+    moment = midnight(expiry) - timedelta(days=30)
+    assert secret_manager.address
+    backend = GoogleSecretManagerBackend(client_for(secret_manager.address), project_id=PROJECT)
+    vault = CredentialVault(
+        backend,
+        db,
+        Fingerprinter(b"test-fingerprint-key-0123"),
+        rotation_topic=TOPIC,
+        clock=lambda: moment - timedelta(minutes=minutes_before),
+    )
+    try:
+        store(vault, registration_id, "clocked-value", expires_on=expiry)
+    finally:
+        vault.close()
+    secret = client.get_secret(name=SECRET, timeout=5)
+    assert ("rotation" in secret) is scheduled
+    assert [topic.name for topic in secret.topics] == ([TOPIC] if scheduled else [])
+
+
+def test_a_date_too_close_for_a_schedule_clears_an_earlier_one(
+    make_vault: MakeVault, client: SecretManagerServiceClient, registration_id: str
+) -> None:
+    vault = make_vault(ROTATION_TOPIC=TOPIC)
+    store(vault, registration_id, "first-value", expires_on=in_days(90))
+    assert "rotation" in client.get_secret(name=SECRET, timeout=5)
+
+    store(vault, registration_id, "second-value", expires_on=in_days(10))
+
+    secret = client.get_secret(name=SECRET, timeout=5)
+    assert "rotation" not in secret and list(secret.topics) == []
+    assert dict(secret.annotations)["expires-at"] == in_days(10).isoformat()
+
+
+def test_a_refused_update_is_one_warning_and_the_store_still_succeeds(
+    make_vault: MakeVault, db: Database, registration_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    value = "update-refused-value-51c2"
+    with own_emulator(permissions=LEAST_PRIVILEGE) as emulator:
+        vault = make_vault(emulator, ROTATION_TOPIC=TOPIC)
+        store(vault, registration_id, "first-value")
+        stored = store(vault, registration_id, value, expires_on=in_days(90))
+
+        assert stored.created and stored.version == "2"
+        assert methods(emulator)[-1] == "UpdateSecret"
+        emulator.permissions = None  # look, as an admin would
+        inspector = client_for(emulator.address or "")
+        try:
+            secret = inspector.get_secret(name=SECRET, timeout=5)
+        finally:
+            inspector.transport.close()
+    # The annotations and schedule stay as they were; the reference is recorded all the same.
+    assert "expires-at" not in secret.annotations and "rotation" not in secret
+    assert [ref.version for ref in refs(db, registration_id) if ref.superseded_at is None] == ["2"]
+    [warning] = warnings(caplog)
+    assert "PERMISSION_DENIED" in warning and UPDATE in warning and SECRET_ID in warning
+    assert value not in caplog.text
+
+
+def test_an_update_out_of_time_is_one_warning_and_the_store_still_succeeds(
+    make_vault: MakeVault, registration_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with own_emulator() as emulator:
+        vault = make_vault(emulator)
+        store(vault, registration_id, "first-value")
+        emulator.delay(3.0, method="UpdateSecret")
+        started = time.monotonic()
+        stored = store(vault, registration_id, "second-value", expires_on=in_days(90), timeout=0.4)
+        elapsed = time.monotonic() - started
+    assert stored.created
+    assert elapsed < 0.4 + 0.5  # inside the same deadline
+    [warning] = warnings(caplog)
+    assert "DEADLINE_EXCEEDED" in warning and SECRET_ID in warning
+
+
+def test_a_create_refused_with_a_schedule_is_sent_again_without_it(
+    make_vault: MakeVault,
+    secret_manager: Emulator,
+    client: SecretManagerServiceClient,
+    registration_id: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    vault = make_vault(ROTATION_TOPIC=TOPIC)
+    secret_manager.inject_fault(grpc.StatusCode.FAILED_PRECONDITION, method="CreateSecret")
+    stored = store(vault, registration_id, "topic-refused-value", expires_on=in_days(90))
+
+    assert stored.created
+    assert methods(secret_manager) == ["CreateSecret", "CreateSecret", "AddSecretVersion"]
+    secret = client.get_secret(name=SECRET, timeout=5)
+    assert "rotation" not in secret and list(secret.topics) == []
+    assert dict(secret.annotations)["expires-at"] == in_days(90).isoformat()
+    [warning] = warnings(caplog)
+    assert "FAILED_PRECONDITION" in warning and "topic-refused-value" not in caplog.text
+
+
+def test_a_pending_store_ignores_the_expiry_date(
+    vault: CredentialVault, secret_manager: Emulator, client: SecretManagerServiceClient, registration_id: str
+) -> None:
+    stored = store(vault, registration_id, "pending-value", pending=True, expires_on=date(2027, 6, 30))
+    assert stored.pending
+    assert "UpdateSecret" not in methods(secret_manager)
+    assert "expires-at" not in client.get_secret(name=SECRET, timeout=5).annotations
+
+
+def test_set_expiry_writes_the_annotations_and_schedule_then_clears_them(
+    make_vault: MakeVault, secret_manager: Emulator, client: SecretManagerServiceClient, registration_id: str
+) -> None:
+    vault = make_vault(ROTATION_TOPIC=TOPIC)
+    store(vault, registration_id, "a-value")
+    calls = len(secret_manager.calls)
+    expiry = in_days(200)
+
+    assert set_expiry(vault, registration_id, expiry) is True
+
+    assert methods(secret_manager)[calls:] == ["UpdateSecret"]
+    secret = client.get_secret(name=SECRET, timeout=5)
+    annotations = dict(secret.annotations)
+    assert annotations["expires-at"] == expiry.isoformat()
+    assert (annotations["stored-by"], annotations["registration-id"]) == ("U0BOB", registration_id)
+    assert secret.rotation.next_rotation_time == midnight(expiry) - timedelta(days=30)
+    assert [topic.name for topic in secret.topics] == [TOPIC]
+
+    assert set_expiry(vault, registration_id, None) is True
+
+    secret = client.get_secret(name=SECRET, timeout=5)
+    assert "expires-at" not in secret.annotations and "stored-at" in secret.annotations
+    assert "rotation" not in secret and list(secret.topics) == []
+
+
+def test_set_expiry_without_a_topic_leaves_rotation_alone(
+    vault: CredentialVault, client: SecretManagerServiceClient, registration_id: str
+) -> None:
+    store(vault, registration_id, "a-value")
+    assert set_expiry(vault, registration_id, date(2027, 6, 30)) is True
+    secret = client.get_secret(name=SECRET, timeout=5)
+    assert dict(secret.annotations)["expires-at"] == "2027-06-30"
+    assert "rotation" not in secret and list(secret.topics) == []
+
+
+def test_set_expiry_is_false_with_one_warning_when_refused_or_missing(
+    make_vault: MakeVault, registration_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with own_emulator(permissions=LEAST_PRIVILEGE) as emulator:
+        vault = make_vault(emulator)
+        store(vault, registration_id, "a-value")
+        assert set_expiry(vault, registration_id, date(2027, 6, 30)) is False
+        [refused] = warnings(caplog)
+        assert "PERMISSION_DENIED" in refused and UPDATE in refused
+
+        caplog.clear()
+        emulator.permissions = None
+        assert set_expiry(vault, registration_id, date(2027, 6, 30), field="no-such-field") is False
+        [missing] = warnings(caplog)
+        assert "NOT_FOUND" in missing
+
+        caplog.clear()
+        emulator.inject_fault(grpc.StatusCode.UNAVAILABLE, method="UpdateSecret", times=10_000)
+        assert set_expiry(vault, registration_id, date(2027, 6, 30), timeout=0.3) is False
+        [unavailable] = warnings(caplog)
+        assert "UNAVAILABLE" in unavailable
