@@ -9,11 +9,10 @@ Home, which is then published afresh.
 
 from __future__ import annotations
 
-import re
 from contextlib import suppress
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App
 
 from bot.approvals import texts as t
 from bot.approvals.decisions import Verdict, decide_approval
@@ -24,10 +23,10 @@ from bot.governance.views import refusal_message, refusal_modal
 from bot.slack import texts as common
 from bot.slack.blocks import modal, section
 from bot.slack.gateway import SlackCallError
+from handlers.buttons import on_buttons
 from handlers.commands import Subcommand
-from handlers.errors import teller
 from handlers.home import publish_home
-from handlers.payloads import BlockActions, payload_of, refuse
+from handlers.payloads import BlockActions
 from storage.audit import Surface
 
 VERDICTS = {ActionId.approve: Verdict.approve, ActionId.reject: Verdict.reject}
@@ -74,14 +73,7 @@ def subcommands(deps: Deps) -> dict[str, Subcommand]:
 
 
 def register(app: App, deps: Deps) -> None:
-    def on_click(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        ack()
-        click = payload_of(context, BlockActions)
-        button = ApprovalButton.load(click.action.value)
-        if button is None:  # the bot writes approval ids only: a tampered or foreign button
-            refuse("block_actions", "actions.0.value")
-            deps.background.submit(_tell, deps, click, common.REFUSED)
-            return
-        deps.background.submit_telling(teller(deps, body), handle_click, deps, click, button.approval_id)
+    def decide(deps: Deps, click: BlockActions, button: ApprovalButton) -> None:
+        handle_click(deps, click, button.approval_id)
 
-    app.action(re.compile("^(" + "|".join(re.escape(a.value) for a in ActionId) + ")$"))(on_click)
+    on_buttons(app, deps, ActionId, ApprovalButton.load, decide, _tell)

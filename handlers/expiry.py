@@ -7,22 +7,19 @@ ephemerally in the conversation; a refusal to open the credentials step, in a sm
 
 from __future__ import annotations
 
-import re
 from contextlib import suppress
-from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App
 
 from bot.deps import Deps
 from bot.expiry import actions
 from bot.expiry.ids import ActionId, ExpiryButton
 from bot.governance.views import refusal_message, refusal_modal
-from bot.slack import texts as common
 from bot.slack.blocks import message, section
 from bot.slack.gateway import SlackCallError
+from handlers.buttons import on_buttons
 from handlers.commands import Subcommand
-from handlers.errors import teller
-from handlers.payloads import BlockActions, payload_of, refuse
+from handlers.payloads import BlockActions
 
 
 def handle_click(deps: Deps, click: BlockActions, registration_id: str) -> None:
@@ -65,14 +62,7 @@ def subcommands(deps: Deps) -> dict[str, Subcommand]:
 
 
 def register(app: App, deps: Deps) -> None:
-    def on_click(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        ack()
-        click = payload_of(context, BlockActions)
-        button = ExpiryButton.load(click.action.value)
-        if button is None:  # the bot writes registration ids only: a tampered or foreign button
-            refuse("block_actions", "actions.0.value")
-            deps.background.submit(_tell, deps, click, common.REFUSED)
-            return
-        deps.background.submit_telling(teller(deps, body), handle_click, deps, click, button.registration_id)
+    def act(deps: Deps, click: BlockActions, button: ExpiryButton) -> None:
+        handle_click(deps, click, button.registration_id)
 
-    app.action(re.compile("^(" + "|".join(re.escape(a.value) for a in ActionId) + ")$"))(on_click)
+    on_buttons(app, deps, ActionId, ExpiryButton.load, act, _tell)

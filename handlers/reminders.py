@@ -7,11 +7,10 @@ The message is updated in place ("done ✓" / "snoozed until …"); refusals are
 from __future__ import annotations
 
 import logging
-import re
 from contextlib import suppress
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App
 
 from bot.catalogue import ENVIRONMENTS, Platform
 from bot.catalogue.lookup import resolve_platform
@@ -36,9 +35,9 @@ from bot.slack.gateway import SlackCallError
 from bot.slack.mrkdwn import echo, escape
 from bot.slack.texts import status_name
 from bot.wizard.opening import open_registration
+from handlers.buttons import on_buttons
 from handlers.commands import CommandContext, Subcommand
-from handlers.errors import teller
-from handlers.payloads import BlockActions, payload_of, refuse
+from handlers.payloads import BlockActions
 from storage.audit import Surface
 
 logger = logging.getLogger("codat_register.reminders")
@@ -234,16 +233,10 @@ def subcommands(deps: Deps) -> dict[str, Subcommand]:
 def register(app: App, deps: Deps) -> None:
     """The digest's four buttons: ack now, act in the background."""
 
-    def on_click(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        ack()
-        click = payload_of(context, BlockActions)
-        button = ItemButton.load(click.action.value)
-        if button is None:  # the digest writes item ids only: a tampered or foreign button
-            refuse("block_actions", "actions.0.value")
-            where = (click.team_id, click.channel_id, click.user.id)
-            deps.background.submit(_ephemeral, deps, *where, common.REFUSED)
-            return
-        deps.background.submit_telling(teller(deps, body), handle_click, deps, click, button.item_id)
+    def act(deps: Deps, click: BlockActions, button: ItemButton) -> None:
+        handle_click(deps, click, button.item_id)
 
-    # One listener for every reminder button: Bolt matches listeners one by one.
-    app.action(re.compile("^(" + "|".join(re.escape(a.value) for a in ActionId) + ")$"))(on_click)
+    def tell(deps: Deps, click: BlockActions, text: str) -> None:
+        _ephemeral(deps, click.team_id, click.channel_id, click.user.id, text)
+
+    on_buttons(app, deps, ActionId, ItemButton.load, act, tell)
