@@ -1,8 +1,9 @@
 """Tests of the local sandbox: start-up, the page's API, the Block Kit renderer, and a whole
 registration clicked through in a real headless Chromium.
 
-Browser helpers live here (tests/sandbox has no conftest of its own): Debian's chromium, driven
-by Playwright, with every request that is not for 127.0.0.1 refused and recorded.
+Browser helpers live here: Debian's chromium, driven by Playwright, with every request that is not
+for 127.0.0.1 refused and recorded, and the steps the browser tests share; the `start_sandbox`
+fixture is in conftest.py.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -78,3 +81,19 @@ def chromium_page(width: int = 1280, height: int = 860) -> Iterator[tuple[Any, l
             yield page, refused
         finally:
             browser.close()
+
+
+# Monday 8 June 2026, 10:00 UTC: 11:00 in London, inside the personas' working hours.
+MONDAY_10_UTC = datetime(2026, 6, 8, 10, tzinfo=UTC)
+
+
+def in_block(page: Any, block_id: str, selector: str) -> Any:
+    """An element of the sandbox's rendered modal, inside one Block Kit block."""
+    return page.locator(f'#modal-body .bk-block[data-block-id="{block_id}"] {selector}')
+
+
+def next_step(page: Any, title: str) -> None:
+    """Submit the modal and wait for the next step's title."""
+    page.click("#modal-submit")
+    # Locator assertions run in Playwright's own script world: the page's CSP (no eval) stays on.
+    expect(page.locator("#modal-title")).to_have_text(title, timeout=10_000)

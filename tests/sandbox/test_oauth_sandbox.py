@@ -4,29 +4,20 @@ its own token, and "Uninstall"."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from core.settings import load_settings
 from simulators.sandbox import Sandbox
 from simulators.slack.browser import Browser
-from storage.db import Database
 from tests.sandbox.test_page_api import ALICE, Page
 
 GRACE = "U0GRACE"
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path, db: Database, log_output: io.StringIO) -> Iterator[Sandbox]:
-    settings = load_settings(
-        DATA_DIR=tmp_path / "data", DATABASE_URL=db.url, RUN_SCHEDULER=False, SANDBOX_PORT=0
-    )
-    running = Sandbox(settings, oauth=True).start()
-    yield running
-    running.stop()
+def sandbox(start_sandbox: Callable[..., Sandbox]) -> Sandbox:
+    return start_sandbox(oauth=True)
 
 
 def installs(page: Page, user: str = ALICE) -> dict[str, bool]:

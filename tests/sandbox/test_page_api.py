@@ -7,18 +7,15 @@ import json
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError
 
 import pytest
 
-from core.settings import load_settings
 from simulators.sandbox import Sandbox
 from simulators.sandbox.page_server import PageServer
-from storage.db import Database
 
 ALICE = "U0ALICE"
 
@@ -54,13 +51,8 @@ class Page:
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path, db: Database, log_output: io.StringIO) -> Iterator[Sandbox]:
-    settings = load_settings(
-        DATA_DIR=tmp_path / "data", DATABASE_URL=db.url, RUN_SCHEDULER=False, SANDBOX_PORT=0
-    )
-    running = Sandbox(settings).start()
-    yield running
-    running.stop()
+def sandbox(start_sandbox: Callable[..., Sandbox]) -> Sandbox:
+    return start_sandbox()
 
 
 @pytest.fixture

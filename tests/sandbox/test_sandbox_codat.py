@@ -4,8 +4,7 @@ the settings name one), and the page's admin control that switches an integratio
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,17 +21,8 @@ from tests.sandbox.test_page_api import ALICE, Page
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path, db: Database, log_output: io.StringIO) -> Iterator[Sandbox]:
-    settings = load_settings(
-        DATA_DIR=tmp_path / "data",
-        DATABASE_URL=db.url,
-        RUN_SCHEDULER=False,
-        SANDBOX_PORT=0,
-        CODAT_API_KEY=None,
-    )
-    running = Sandbox(settings).start()
-    yield running
-    running.stop()
+def sandbox(start_sandbox: Callable[..., Sandbox]) -> Sandbox:
+    return start_sandbox(CODAT_API_KEY=None)
 
 
 def test_the_bot_asks_a_local_stand_in_that_knows_the_catalogue(sandbox: Sandbox) -> None:

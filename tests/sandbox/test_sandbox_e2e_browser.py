@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,37 +17,20 @@ from cryptography.fernet import Fernet
 from playwright.sync_api import expect
 
 from core.clock import Clock
-from core.settings import load_settings
 from simulators.sandbox import Sandbox
 from storage.db import Database
-from tests.sandbox import chromium_page, screenshot
+from tests.sandbox import MONDAY_10_UTC, chromium_page, in_block, next_step, screenshot
 from tests.support.canary import database_dump, new_canary, sqlite_files
 
 pytestmark = pytest.mark.browser
 
 # Monday 8 June 2026, 10:00 UTC: 11:00 in London, Alice's working hours. Her open items are first
 # due two business days later, so two presses of "Advance 1 day" bring the reminder.
-MONDAY_10_UTC = datetime(2026, 6, 8, 10, tzinfo=UTC)
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path, db: Database, log_output: io.StringIO) -> Iterator[Sandbox]:
-    settings = load_settings(
-        DATA_DIR=tmp_path / "data", DATABASE_URL=db.url, RUN_SCHEDULER=False, SANDBOX_PORT=0
-    )
-    running = Sandbox(settings, clock=Clock(frozen_at=MONDAY_10_UTC)).start()
-    yield running
-    running.stop()
-
-
-def in_block(page: Any, block_id: str, selector: str) -> Any:
-    return page.locator(f'#modal-body .bk-block[data-block-id="{block_id}"] {selector}')
-
-
-def next_step(page: Any, title: str) -> None:
-    page.click("#modal-submit")
-    # Locator assertions run in Playwright's own script world: the page's CSP (no eval) stays on.
-    expect(page.locator("#modal-title")).to_have_text(title, timeout=10_000)
+def sandbox(start_sandbox: Callable[..., Sandbox]) -> Sandbox:
+    return start_sandbox(clock=Clock(frozen_at=MONDAY_10_UTC))
 
 
 def test_register_quickbooks_then_a_reminder_arrives_and_done_works(
