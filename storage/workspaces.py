@@ -7,14 +7,18 @@ from one does to its rows, and what reinstalling undoes.
   reminder of the workspace stopped (`next_reminder_at` cleared, any sweep's lease dropped, so the
   sweeps' due scans skip it), and — when asked (PURGE_ON_UNINSTALL) — its data deleted; the change
   audited in the same transaction (after a purge, as the first row of a new chain).
-- `reinstall(...)`: the mark cleared and the open checklist items of registrations in progress
-  whose reminders had stopped due again at once (the sweep keeps to working hours).
+- `reinstall(...)`: the mark cleared and what had stopped due again at once (the sweeps keep to
+  working hours): the open checklist items of registrations in progress, the approvers of pending
+  approvals, the expiry reminders not yet escalated, and Codat's daily check where Codat had not
+  said enabled.
 
 "Its data" and "its reminders" are read from the tables' columns (storage.models): every table with
-a `team_id` belongs to a workspace, and every one with a `next_reminder_at` too holds reminders, so
-a table added later is covered here without a change. Slack's own installation tables are left to
-slack_sdk's store; the workspace's row stays, marked. Nothing here touches Secret Manager: secret
-references are rows like any other, and the secrets they point to stay where they are.
+a `team_id` belongs to a workspace, and every one with a `next_reminder_at` (or the Codat check's
+`next_check_at`) too holds scheduled work, so a table added later is stopped here without a change;
+`reinstall` names what it resumes, since only each table knows which of its rows were live. Slack's
+own installation tables are left to slack_sdk's store; the workspace's row stays, marked. Nothing
+here touches Secret Manager: secret references are rows like any other, and the secrets they point
+to stay where they are.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, delete, exists, func, select, update
+from sqlalchemy import Table, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -35,18 +39,27 @@ from storage.models import (
     SLACK_BOTS,
     SLACK_INSTALLATIONS,
     SLACK_OAUTH_STATES,
+    ApprovalRecipient,
     Base,
     ChecklistItem,
+    CodatCheck,
+    CredentialApproval,
+    CredentialExpiry,
     Registration,
     Workspace,
 )
-from storage.statuses import ItemStatus, RegistrationStatus
+from storage.statuses import ApprovalStatus, ItemStatus, RegistrationStatus
 
 _WORKSPACES = cast(Table, Workspace.__table__)
 _ITEMS = cast(Table, ChecklistItem.__table__)
 _REGISTRATIONS = cast(Table, Registration.__table__)
+_APPROVALS = cast(Table, CredentialApproval.__table__)
+_RECIPIENTS = cast(Table, ApprovalRecipient.__table__)
+_EXPIRIES = cast(Table, CredentialExpiry.__table__)
+_CHECKS = cast(Table, CodatCheck.__table__)
 _SLACKS_OWN = {SLACK_INSTALLATIONS.name, SLACK_BOTS.name, SLACK_OAUTH_STATES.name}
 _LEASE_COLUMNS = ("claimed_until", "claim_token")
+_SCHEDULE_COLUMNS = ("next_reminder_at", "next_check_at")  # when a row's scheduled work is due
 
 
 def _team_tables() -> list[Table]:
@@ -96,16 +109,47 @@ def _mark(session: Session, team_id: str, uninstalled_at: datetime | None) -> No
 def _stop_reminders(session: Session, team_id: str) -> int:
     stopped = 0
     for table in _team_tables():
-        if "next_reminder_at" not in table.c:
-            continue
-        values = {"next_reminder_at": None, **{name: None for name in _LEASE_COLUMNS if name in table.c}}
-        result = session.execute(
-            update(table)
-            .where(table.c.team_id == team_id, table.c.next_reminder_at.is_not(None))
-            .values(**values)
-        )
-        stopped += result.rowcount or 0  # type: ignore[attr-defined]
+        for column in (name for name in _SCHEDULE_COLUMNS if name in table.c):
+            values = {column: None, **{name: None for name in _LEASE_COLUMNS if name in table.c}}
+            result = session.execute(
+                update(table).where(table.c.team_id == team_id, table.c[column].is_not(None)).values(**values)
+            )
+            stopped += result.rowcount or 0  # type: ignore[attr-defined]
     return stopped
+
+
+def _resume(session: Session, team_id: str, now: datetime) -> int:
+    """What `_stop_reminders` stopped and is still live, due again at `now`."""
+    in_progress = exists().where(
+        _REGISTRATIONS.c.id == _ITEMS.c.registration_id,
+        _REGISTRATIONS.c.team_id == _ITEMS.c.team_id,
+        _REGISTRATIONS.c.status == RegistrationStatus.in_progress.value,
+    )
+    pending = exists().where(
+        _APPROVALS.c.id == _RECIPIENTS.c.approval_id, _APPROVALS.c.status == ApprovalStatus.pending.value
+    )
+    lease = {name: None for name in _LEASE_COLUMNS}
+    statements = [
+        update(_ITEMS)
+        .where(_ITEMS.c.team_id == team_id, _ITEMS.c.status == ItemStatus.todo.value)
+        .where(_ITEMS.c.next_reminder_at.is_(None), in_progress)
+        .values(next_reminder_at=now, **lease),
+        update(_RECIPIENTS)
+        .where(_RECIPIENTS.c.team_id == team_id, _RECIPIENTS.c.next_reminder_at.is_(None), pending)
+        .values(next_reminder_at=now, **lease),
+        update(_EXPIRIES)
+        .where(_EXPIRIES.c.team_id == team_id, _EXPIRIES.c.next_reminder_at.is_(None))
+        .where(_EXPIRIES.c.expired_notified_at.is_(None))
+        .values(next_reminder_at=now, **lease),
+        update(_CHECKS)
+        .where(_CHECKS.c.team_id == team_id, _CHECKS.c.next_check_at.is_(None))
+        .where(or_(_CHECKS.c.outcome.is_(None), _CHECKS.c.outcome != "enabled"))
+        .values(next_check_at=now, **lease),
+    ]
+    resumed = 0
+    for statement in statements:
+        resumed += session.execute(statement).rowcount or 0  # type: ignore[attr-defined]
+    return resumed
 
 
 def _purge(session: Session, team_id: str) -> dict[str, int]:
@@ -140,33 +184,16 @@ def uninstall(
 
 
 def reinstall(db: Database, team_ids: Sequence[str], now: datetime, *, audit: Record | None = None) -> int:
-    """The app was installed (again) in these workspaces: clear their mark, and make the open items
-    of their registrations in progress whose reminders had stopped due now. The number resumed."""
+    """The app was installed (again) in these workspaces: clear their mark, and make what had
+    stopped due now (see the module). The number of rows resumed."""
     resumed = 0
-    in_progress = exists().where(
-        _REGISTRATIONS.c.id == _ITEMS.c.registration_id,
-        _REGISTRATIONS.c.team_id == _ITEMS.c.team_id,
-        _REGISTRATIONS.c.status == RegistrationStatus.in_progress.value,
-    )
     for team_id in team_ids:
         with db.write_session() as session:
             was = session.execute(
                 select(_WORKSPACES.c.uninstalled_at).where(_WORKSPACES.c.team_id == team_id)
             ).scalar()
             _mark(session, team_id, None)
-            count = 0
-            if was is not None:
-                result = session.execute(
-                    update(_ITEMS)
-                    .where(
-                        _ITEMS.c.team_id == team_id,
-                        _ITEMS.c.status == ItemStatus.todo.value,
-                        _ITEMS.c.next_reminder_at.is_(None),
-                        in_progress,
-                    )
-                    .values(next_reminder_at=now, claimed_until=None, claim_token=None)
-                )
-                count = int(result.rowcount or 0)  # type: ignore[attr-defined]
+            count = _resume(session, team_id, now) if was is not None else 0
             resumed += count
             if audit is not None:
                 append(session, team_id, _with(audit, resumed=count))

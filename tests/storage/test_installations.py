@@ -4,12 +4,12 @@ reinstalling do to a workspace's rows."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from slack_sdk.oauth.installation_store import Installation
-from sqlalchemy import inspect, select
+from sqlalchemy import insert, inspect, select
 
 from storage import audit_verify, workspaces
 from storage.audit import Record, Surface
@@ -23,7 +23,7 @@ from storage.installations import (
     oauth_state_store,
     save_refreshed,
 )
-from storage.models import SLACK_BOTS, SecretRef
+from storage.models import SLACK_BOTS, CodatCheck, CredentialExpiry, SecretRef
 from tests.reminders.conftest import Seed
 
 CLIENT_ID = "1234567890.0987654321"
@@ -186,3 +186,48 @@ def test_purging_deletes_the_workspaces_rows_and_starts_a_new_chain(db: Database
     assert workspaces.count_rows(db, "T0001") == acme_before
     report = audit_verify.verify(db)
     assert report.intact, report.breaks
+
+
+def test_uninstalling_stops_expiry_reminders_and_codat_checks_and_reinstalling_resumes_the_live_ones(
+    db: Database,
+) -> None:
+    globex = Seed(db, team_id="T0002")
+    live, escalated = (
+        globex.registration(created_by="U0GRACE", platform=p) for p in ("xero", "sage-intacct")
+    )
+    with db.engine.begin() as connection:
+        for registration_id, notified in ((live, None), (escalated, NOW)):
+            connection.execute(
+                insert(CredentialExpiry).values(
+                    registration_id=registration_id, team_id="T0002", expires_on=date(2026, 7, 1),
+                    owner_user_id="U0GRACE", set_by="U0GRACE", set_at=NOW, updated_at=NOW,
+                    next_reminder_at=None if notified else NOW, expired_notified_at=notified,
+                )
+            )  # fmt: skip
+        for registration_id, outcome in ((live, "not_enabled"), (escalated, "enabled")):
+            connection.execute(
+                insert(CodatCheck).values(
+                    registration_id=registration_id, team_id="T0002", outcome=outcome, updated_at=NOW,
+                    next_check_at=None if outcome == "enabled" else NOW,
+                )
+            )  # fmt: skip
+
+    def scheduled() -> dict[str, tuple[datetime | None, datetime | None]]:
+        with db.engine.connect() as connection:
+            expiries = dict(
+                connection.execute(
+                    select(CredentialExpiry.registration_id, CredentialExpiry.next_reminder_at)
+                ).all()
+            )
+            checks = dict(
+                connection.execute(select(CodatCheck.registration_id, CodatCheck.next_check_at)).all()
+            )
+        return {key: (expiries[key], checks[key]) for key in (live, escalated)}
+
+    done = workspaces.uninstall(db, ["T0002"], NOW, purge=False, audit=UNINSTALLED)
+
+    assert done == {"T0002": {"stopped": 2}}  # the live expiry reminder and the live Codat check
+    assert scheduled() == {live: (None, None), escalated: (None, None)}
+    later = NOW + timedelta(days=1)
+    assert workspaces.reinstall(db, ["T0002"], later) == 2
+    assert scheduled() == {live: (later, later), escalated: (None, None)}  # nothing left to do for the other
