@@ -6,8 +6,8 @@ Every POST to /slack/events passes three gates before any listener runs:
 2. the body: UTF-8 that Bolt can parse into an object (not `payload=not json`, not an array, not
    nested thousands deep): otherwise 400 and one WARNING line;
 3. the payload's shape (handlers.payloads): otherwise the polite refusal of its kind.
-Bolt then verifies the signature again on the same body (defence in depth: an HMAC, no second
-read) and routes it, with the typed payload in its context. Socket Mode requests do not come
+Bolt then routes it, with the typed payload in its context; Bolt's own signature check is off
+(handlers.build_app): it would repeat gate 1 on the decoded body, and this is the only way in. Socket Mode requests do not come
 through here; handlers.payloads.middleware types them. Each request is counted and timed by kind
 and outcome (core.metrics), and its log lines carry its X-Cloud-Trace-Context trace.
 

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from bot.catalogue import Catalogue, Category, Platform
 from bot.catalogue import texts as t
 from bot.slack.blocks import context, divider, header, message, section
+from core.i18n import current_language
 
 
 def help_message(prefix: str | None = None) -> dict[str, Any]:
-    """The help text, optionally after a one-line note (e.g. an unknown subcommand)."""
+    """The help text, optionally after a one-line note (e.g. an unknown subcommand). Without a
+    note it is the same for everyone who reads a language: built once per language (it answers
+    the most frequent command, inside the ack). Callers must not change what they get."""
+    if prefix:
+        return _help_message(prefix)
+    return _plain_help(current_language())
+
+
+@functools.cache
+def _plain_help(language: str) -> dict[str, Any]:
+    return _help_message(None)  # `language` is the cache key: the texts follow the current one
+
+
+def _help_message(prefix: str | None) -> dict[str, Any]:
     lines = "\n".join(f"`{usage}` — {what}" for usage, what in t.HELP_COMMANDS)
     blocks = []
     if prefix:
