@@ -7,9 +7,10 @@ Every POST to /slack/events passes three gates before any listener runs:
    nested thousands deep): otherwise 400 and one WARNING line;
 3. the payload's shape (handlers.payloads): otherwise the polite refusal of its kind.
 Bolt then routes it, with the typed payload in its context; Bolt's own signature check is off
-(handlers.build_app): it would repeat gate 1 on the decoded body, and this is the only way in. Socket Mode requests do not come
-through here; handlers.payloads.middleware types them. Each request is counted and timed by kind
-and outcome (core.metrics), and its log lines carry its X-Cloud-Trace-Context trace.
+(handlers.build_app): it would repeat gate 1 on the decoded body, and this is the only way in.
+Socket Mode requests do not come through here; handlers.payloads.middleware types them. Each
+request is counted and timed by kind and outcome (core.metrics), and its log lines carry its
+X-Cloud-Trace-Context trace.
 
 For the platform, unauthenticated and cheap, never naming a host, project or version:
 - GET /healthz: liveness — the process answers (no database call);
@@ -162,10 +163,10 @@ def make_wsgi_app(app: App, deps: Deps) -> WsgiApp:
         try:
             kind, outcome, response = events(environ)
         except Exception:
-            metrics.slack_requests.labels("other", ERROR).inc()
+            metrics.SLACK_REQUESTS["other", ERROR].inc()
             raise
-        metrics.ack_seconds.labels(kind).observe(time.perf_counter() - started)
-        metrics.slack_requests.labels(kind, outcome).inc()
+        metrics.ACK_SECONDS[kind].observe(time.perf_counter() - started)
+        metrics.SLACK_REQUESTS[kind, outcome].inc()
         return _answer(start_response, response)
 
     def healthz(start_response: StartResponse) -> Iterable[bytes]:
