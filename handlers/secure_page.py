@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from bot.secure_page import intake, links, sign_in
-from bot.secure_page.ids import PATH_PREFIX, SIGNED_IN_PATH
+from bot.secure_page.ids import PATH_PREFIX, SIGNED_IN_PATH, Form
 from bot.secure_page.page import CONTENT_SECURITY_POLICY
 from bot.secure_page.reply import Cookie, Page
 from core.logs import in_flight_secrets
@@ -91,7 +91,10 @@ def make_page_app(deps: Deps) -> WsgiApp | None:
                 return intake.too_large(deps, raw_token, large.size, MAX_BODY_BYTES)
             except _Unreadable as unreadable:
                 return intake.bad_request(deps, raw_token, unreadable.reason)
-            with in_flight_secrets.track(*form.values()):
+            # Every value sent is kept out of the logs and the audit, but the expiry date: no
+            # secret, and its audit event (credential.expiry_set) records it.
+            secrets = [value for name, value in form.items() if name != Form.expires_on]
+            with in_flight_secrets.track(*secrets):
                 return intake.submit_page(deps, raw_token, form, cookies)
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

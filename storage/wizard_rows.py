@@ -114,10 +114,12 @@ class StepWrite:
 
 @dataclass(frozen=True)
 class ExpiryReset:
-    """The current credential's expiry date from now on (None: not known), and whom to remind."""
+    """The current credential's expiry date from now on (None: not known), whom to remind, and
+    when it was set by the bot's clock (its reminders start from it)."""
 
     expires_on: date | None
     owner: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -452,7 +454,7 @@ def _apply(
             expires_on=write.expiry.expires_on,
             owner=write.expiry.owner,
             set_by=actor,
-            now=now,
+            now=write.expiry.at,
         )
         expiry = credential_expiries.read_in(connection, team_id, registration.id)
     about = _about(registration, surface)

@@ -71,8 +71,9 @@ def snooze(deps: Deps, *, team_id: str, user_id: str, registration_id: str) -> A
     if not decision.allowed:
         refusals.record(deps, decision, Surface.button)
         return Answer(refused=decision)
-    person = deps.slack.person(team_id, user_id)
-    tz = person.zone if person is not None else ZoneInfo("UTC")
+    # The owner's working hours, as for the reminders themselves (whoever clicked).
+    owner = deps.slack.person(team_id, expiry.owner_user_id)
+    tz = owner.zone if owner is not None else ZoneInfo("UTC")
     now = deps.clock.now()
     until = schedule.snoozed_until(expiry, now, tz, deps.settings)
     if store.snooze(deps.db, team_id, registration_id, until=until, now=now) is None:

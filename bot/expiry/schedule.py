@@ -1,10 +1,12 @@
 """When to remind about an expiring credential: pure functions of the clock, the owner's time zone
 and EXPIRY_REMINDER_DAYS (largest lead first, e.g. 30, 7, 1).
 
-Each lead is reminded once, on the working-hours start of its day (expiry minus the lead) in the
-owner's zone; a date set late skips the leads already past and reminds at once for the nearest one
-(set 5 days before: "in 5 days" now, then the 1-day one). On the expiry day the credential is
-expired and escalated once. A snooze moves the next reminder, never past the expiry day.
+Each lead is reminded once, on the working-hours start of its day (expiry minus the lead, moved
+back to the business day before when it falls on a weekend, so "1 day before" a Monday expiry is
+Friday's) in the owner's zone; a date set late skips the leads already past and reminds at once
+for the nearest one (set 5 days before: "in 5 days" now, then the 1-day one). On the expiry day
+the credential is expired and escalated once. A snooze moves the next reminder, never past the
+expiry day.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.reminders.policy import is_working_time, next_working_moment, work_start
+from bot.reminders.policy import is_business_day, is_working_time, next_working_moment, work_start
 from core.settings import Settings
 from storage.credential_expiries import Expiry
 
@@ -33,6 +35,14 @@ class Verdict:
     lead: int | None = None  # remind: the lead it counts as sent
 
 
+def lead_day(expiry: Expiry, lead: int) -> date:
+    """The day the reminder `lead` days before is due: a weekend moves it back to the Friday."""
+    day = expiry.expires_on - timedelta(days=lead)
+    while not is_business_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
 def _open_leads(expiry: Expiry, leads: list[int]) -> list[int]:
     """The leads not reminded yet (smaller than the last one sent), largest first."""
     return [lead for lead in leads if expiry.reminded_lead is None or lead < expiry.reminded_lead]
@@ -49,9 +59,7 @@ def decide(expiry: Expiry, now: datetime, tz: ZoneInfo, settings: Settings) -> V
     if today >= expiry.expires_on:
         return _in_hours(Verdict(Kind.expired), now, tz, settings)
     reached = [
-        lead
-        for lead in _open_leads(expiry, settings.EXPIRY_REMINDER_DAYS)
-        if expiry.expires_on - timedelta(days=lead) <= today
+        lead for lead in _open_leads(expiry, settings.EXPIRY_REMINDER_DAYS) if lead_day(expiry, lead) <= today
     ]
     if reached:
         return _in_hours(Verdict(Kind.remind, lead=min(reached)), now, tz, settings)
@@ -67,11 +75,7 @@ def _in_hours(verdict: Verdict, now: datetime, tz: ZoneInfo, settings: Settings)
 def next_moment(expiry: Expiry, today: date, tz: ZoneInfo, settings: Settings) -> datetime | None:
     """The working-hours start of the next day something is due after `today`: the next lead's
     day, or the expiry day itself (the escalation)."""
-    days = [
-        expiry.expires_on - timedelta(days=lead)
-        for lead in _open_leads(expiry, settings.EXPIRY_REMINDER_DAYS)
-        if expiry.expires_on - timedelta(days=lead) > today
-    ]
+    days = [lead_day(expiry, lead) for lead in _open_leads(expiry, settings.EXPIRY_REMINDER_DAYS)]
     if expiry.expired_notified_at is None:
         days.append(expiry.expires_on)
     later = [day for day in days if day > today]

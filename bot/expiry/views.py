@@ -42,9 +42,10 @@ def expiry_line(expires_on: date | None, today: date) -> str | None:
 def reminder_message(
     *, registration_id: str, name: str, environment: str, expires_on: date, today: date, owner: str
 ) -> dict[str, Any]:
-    """The DM before the expiry (or once expired): what expires when, who owns it, and the buttons."""
+    """The DM before the expiry (or once expired): what expires when, who owns it, and the buttons.
+    On the expiry day itself it is the escalation: the credential counts as expired."""
     days, when = (expires_on - today).days, format_long_day(expires_on)
-    if expires_on < today:
+    if expires_on <= today:
         fallback = t.EXPIRED_FALLBACK.format(name=name, environment=environment)
         text = t.EXPIRED_TEXT.format(name=name, environment=environment, date=when)
     else:

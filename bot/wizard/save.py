@@ -180,7 +180,7 @@ def expiry_reset(read: WizardRead, change: StepChange) -> ExpiryReset | None:
     waiting for approval carries its date until approved (storage.approvals)."""
     if not change.expiry_asked:
         return None
-    reset = ExpiryReset(change.expires_on, change.owner)
+    reset = ExpiryReset(change.expires_on, change.owner, change.now)
     if any(s.created and not s.pending for s in change.stored):
         return reset
     if any(s.created and s.pending for s in change.stored) or not read.refs:
