@@ -28,9 +28,9 @@ from cryptography.fernet import Fernet
 from core import settings as core_settings
 from core.settings import Settings
 from storage.vault import errors
+from storage.vault.backend import SecretTarget, WrittenVersion
 from storage.vault.base import VaultError
 from storage.vault.fingerprint import create_private_file
-from storage.vault.service import SecretTarget, WrittenVersion
 
 logger = logging.getLogger(__name__)
 

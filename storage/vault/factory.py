@@ -6,11 +6,12 @@ import logging
 
 from core.settings import Settings
 from storage.db import Database
+from storage.vault.backend import SecretBackend
 from storage.vault.base import Vault
 from storage.vault.dev_backend import DevelopmentBackend, refuse_in_production
 from storage.vault.fingerprint import Fingerprinter, load_fingerprint_key
 from storage.vault.google_backend import GoogleSecretManagerBackend, make_client
-from storage.vault.service import CredentialVault, SecretBackend
+from storage.vault.service import CredentialVault
 
 logger = logging.getLogger(__name__)
 

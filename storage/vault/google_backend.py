@@ -42,8 +42,8 @@ from google.cloud.secretmanager_v1.types import Secret, SecretVersion
 from core.network import is_loopback_endpoint
 from core.settings import ConfigError
 from storage.vault import errors
+from storage.vault.backend import RotationSchedule, SecretTarget, WrittenVersion
 from storage.vault.base import VaultError
-from storage.vault.service import RotationSchedule, SecretTarget, WrittenVersion
 
 logger = logging.getLogger(__name__)
 

@@ -22,21 +22,21 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Concatenate, ParamSpec, Protocol, cast
+from typing import Concatenate, ParamSpec
 
-from sqlalchemy import Connection, Table, and_, bindparam, insert, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import Connection
 
 from core import metrics
 from core.logs import in_flight_secrets
 from storage.db import Database
-from storage.models import CredentialApproval, Registration, SecretRef, utcnow
+from storage.models import utcnow
 from storage.vault import errors, secret_ids
+from storage.vault.backend import RotationSchedule, SecretBackend, SecretTarget, WrittenVersion
 from storage.vault.base import StoredSecret, VaultError
 from storage.vault.fingerprint import Fingerprinter, display
+from storage.vault.references import Known, References
 
 logger = logging.getLogger(__name__)
 
@@ -46,183 +46,6 @@ MAX_PAYLOAD_BYTES = 65_536  # Secret Manager's limit per version (64 KiB)
 MIN_ROTATION_AHEAD = timedelta(hours=1)
 # ...and more than 100 years ahead (a date picked far in the future): left out as well.
 MAX_ROTATION_AHEAD = timedelta(days=36_500)
-
-
-@dataclass(frozen=True)
-class RotationSchedule:
-    """Secret Manager's rotation schedule for a secret (ROTATION_TOPIC is set): SECRET_ROTATE is
-    published to `topic` at `next_rotation_time`. None there means no schedule: a new secret gets
-    neither rotation nor topics, an existing one has both cleared."""
-
-    topic: str
-    next_rotation_time: datetime | None
-
-
-@dataclass(frozen=True)
-class SecretTarget:
-    """The secret a value goes to, with the metadata set when it is created (never the value)."""
-
-    secret_id: str
-    labels: Mapping[str, str]
-    annotations: Mapping[str, str]
-    # None: the rotation schedule is not managed (no ROTATION_TOPIC, or no expiry date given).
-    rotation: RotationSchedule | None = None
-    # An expiry date was given: when the secret exists already, rewrite its annotations (and
-    # rotation) after the version was added — best effort, inside what is left of the deadline.
-    refresh_metadata: bool = False
-
-
-@dataclass(frozen=True)
-class WrittenVersion:
-    """A version the backend confirmed."""
-
-    resource_name: str
-    version: str
-
-
-class SecretBackend(Protocol):
-    """Where versions are written. Raises VaultError; never reads a value back."""
-
-    name: str  # "google" | "development"
-    location_label: str
-    development_only: bool
-
-    def add_version(
-        self, target: SecretTarget, payload: bytes, *, deadline: float, disabled: bool = False
-    ) -> WrittenVersion:
-        """Create the secret if needed and add `payload` as a new version before `deadline`
-        (a time.monotonic() value). With `disabled`, the version is disabled at once, before the
-        same deadline; a backend checks first that it may (and may enable it later), so a missing
-        permission adds nothing. A version it added but could not disable is raised as a
-        VaultError with `leftover` set."""
-        ...
-
-    def disable_version(self, resource_name: str, *, deadline: float) -> None: ...
-
-    def enable_version(self, resource_name: str, *, deadline: float) -> None: ...
-
-    def update_metadata(self, target: SecretTarget, *, deadline: float) -> None:
-        """Replace the existing secret's annotations with `target.annotations` and, when
-        `target.rotation` is set, its rotation schedule and topics, before `deadline`. Raises
-        VaultError and logs nothing itself (the caller logs once)."""
-        ...
-
-    def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class _Known:
-    exists: bool  # a row for (registration, field, fingerprint) exists, current or not
-    current: StoredSecret | None  # ...and it is current on this backend
-
-
-_REF_COLUMNS = ("backend", "resource_name", "version", "created_by", "created_at", "superseded_at")
-# Table columns, not ORM attributes: ORM-annotated statements carry a larger cache key and
-# ORM compile state into every Connection.execute.
-_REGISTRATIONS, _REFS = Registration.__table__, cast(Table, SecretRef.__table__)
-_APPROVALS = cast(Table, CredentialApproval.__table__)
-# The idempotency read: the registration (team check) and this value's reference, in one query.
-_LOOKUP = (
-    select(
-        _REGISTRATIONS.c.id,
-        _REFS.c.resource_name,
-        _REFS.c.version,
-        _REFS.c.backend,
-        _REFS.c.superseded_at,
-    )
-    .select_from(_REGISTRATIONS)
-    .outerjoin(
-        _REFS,
-        and_(
-            _REFS.c.registration_id == _REGISTRATIONS.c.id,
-            _REFS.c.field == bindparam("field"),
-            _REFS.c.fingerprint == bindparam("fingerprint"),
-        ),
-    )
-    .where(
-        _REGISTRATIONS.c.id == bindparam("registration_id"), _REGISTRATIONS.c.team_id == bindparam("team_id")
-    )
-)
-# A pending store's idempotency read: this value already waiting for approval in this field.
-_PENDING_LOOKUP = (
-    select(_APPROVALS.c.resource_name, _APPROVALS.c.version)
-    .where(
-        _APPROVALS.c.registration_id == bindparam("registration_id"),
-        _APPROVALS.c.team_id == bindparam("team_id"),
-        _APPROVALS.c.field == bindparam("field"),
-        _APPROVALS.c.fingerprint == bindparam("fingerprint"),
-        _APPROVALS.c.backend == bindparam("backend"),
-        _APPROVALS.c.status.in_(("pending", "approving")),
-    )
-    .order_by(_APPROVALS.c.submitted_at.desc())
-    .limit(1)
-)
-# Bind names differ from column names: SQLAlchemy reserves those for the VALUES/SET clause.
-_SAME_FIELD = and_(
-    _REFS.c.registration_id == bindparam("key_registration_id"), _REFS.c.field == bindparam("key_field")
-)
-_SUPERSEDE = (
-    update(_REFS)
-    .where(_SAME_FIELD, _REFS.c.superseded_at.is_(None))
-    .where(_REFS.c.fingerprint != bindparam("key_fingerprint"))
-    .values(superseded_at=bindparam("now"))
-    .returning(_REFS.c.resource_name, _REFS.c.backend)
-)
-_REVIVE = (
-    update(_REFS)
-    .where(_SAME_FIELD, _REFS.c.fingerprint == bindparam("key_fingerprint"))
-    .values({name: bindparam(f"new_{name}") for name in _REF_COLUMNS})
-)
-_INSERT = insert(_REFS).values(
-    {
-        name: bindparam(f"new_{name}")
-        for name in ("registration_id", "team_id", "field", "fingerprint", *_REF_COLUMNS)
-    }
-)
-
-
-class _References:
-    """secret_refs reads and writes for the vault, as SQLAlchemy Core statements on `db`'s engine.
-
-    Core rather than the ORM: these two steps sit on the hot path next to one RPC, and a Core
-    execute of a cached, compiled statement costs a fraction of an ORM unit of work. Both run on
-    one Connection per store (one pool checkout): the read's transaction ends before the RPC, so
-    nothing is held open across it but the checked-out connection.
-    """
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-        self.integrity_error: type[Exception] = IntegrityError
-        self.database_error: type[Exception] = DBAPIError
-
-    def connect(self) -> Connection:
-        return self._db.engine.connect()
-
-    @staticmethod
-    def lookup(connection: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
-        row = connection.execute(_LOOKUP, dict(params)).first()
-        connection.rollback()  # end the read: no snapshot or lock is held during the RPC
-        return tuple(row) if row is not None else None
-
-    @staticmethod
-    def pending(connection: Connection, params: Mapping[str, Any]) -> tuple[str, str] | None:
-        """(resource name, version) of this value waiting for approval in this field, if any."""
-        row = connection.execute(_PENDING_LOOKUP, dict(params)).first()
-        connection.rollback()
-        return (str(row[0]), str(row[1])) if row is not None else None
-
-    @staticmethod
-    def record(connection: Connection, params: Mapping[str, Any], *, exists: bool) -> list[tuple[str, str]]:
-        """One transaction: supersede, then revive or insert. Returns superseded (name, backend)."""
-        connection.execution_options(sqlite_begin="IMMEDIATE")  # the write lock from the start
-        with connection.begin():
-            superseded = [(row[0], row[1]) for row in connection.execute(_SUPERSEDE, dict(params))]
-            revived = False
-            if exists:
-                revived = connection.execute(_REVIVE, dict(params)).rowcount > 0
-            if not revived:
-                connection.execute(_INSERT, dict(params))
-        return superseded
 
 
 _P = ParamSpec("_P")
@@ -267,7 +90,7 @@ class CredentialVault:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._backend = backend
-        self._refs = _References(db)
+        self._refs = References(db)
         self._fingerprinter = fingerprinter
         self._deadline_seconds = deadline_seconds
         self._disable_previous = disable_previous
@@ -516,7 +339,7 @@ class CredentialVault:
 
     def _lookup(
         self, connection: Connection, team_id: str, registration_id: str, field: str, fingerprint: str
-    ) -> _Known:
+    ) -> Known:
         """The reference row for this exact value, if any; checks the registration's team."""
         params = {"team_id": team_id, "registration_id": registration_id, "field": field}
         try:
@@ -528,14 +351,14 @@ class CredentialVault:
             raise errors.registration_missing()
         _, resource_name, version, backend, superseded_at = row
         if resource_name is None:
-            return _Known(exists=False, current=None)
+            return Known(exists=False, current=None)
         # A reference that was superseded, or written by another backend (e.g. the development
         # vault before the project was configured), does not count: the value must be current here.
         current = None
         if superseded_at is None and backend == self.backend:
             short = display(fingerprint)
             current = StoredSecret(field, backend, resource_name, version, short, created=False)
-        return _Known(exists=True, current=current)
+        return Known(exists=True, current=current)
 
     def _waiting(
         self, connection: Connection, team_id: str, registration_id: str, field: str, fingerprint: str
