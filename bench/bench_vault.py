@@ -30,7 +30,7 @@ from core.settings import load_settings
 from simulators.secret_manager import Emulator, client_for
 from storage.db import Database
 from storage.models import Registration
-from storage.repositories import TeamScope
+from storage.team_scope import TeamScope
 from storage.vault.factory import build_vault
 
 PROJECT = "bench-project"

@@ -28,8 +28,8 @@ from storage.audit import Record, Surface, append
 from storage.credential_expiries import Expiry
 from storage.db import Database
 from storage.models import ChecklistItem, Registration, SecretRef, utcnow
-from storage.repositories import TeamScope
 from storage.statuses import ItemStatus, RegistrationStatus
+from storage.team_scope import TeamScope
 
 # --- what the wizard reads and writes ----------------------------------------------------------------
 

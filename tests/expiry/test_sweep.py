@@ -11,7 +11,7 @@ from bot.expiry import texts as t
 from core.i18n import use_language
 from storage import credential_expiries
 from storage.models import Registration
-from storage.repositories import TeamScope
+from storage.team_scope import TeamScope
 from tests.approvals.conftest import blocks_of, dm, text_of
 from tests.conftest import TEAM_ID
 from tests.expiry.conftest import (

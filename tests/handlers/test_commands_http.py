@@ -16,8 +16,8 @@ from simulators.slack import payloads
 from simulators.slack.web_api import SlackWebApi
 from storage.db import Database
 from storage.models import ChecklistItem, Registration
-from storage.repositories import TeamScope
 from storage.statuses import ItemStatus, RegistrationStatus
+from storage.team_scope import TeamScope
 from tests.conftest import TEAM_ID, RunningBot
 
 USER = "U0ALICE"

@@ -9,7 +9,7 @@ from bot.registrations.checklist import item_title
 from simulators.slack.web_api import SlackWebApi
 from storage.db import Database
 from storage.models import ChecklistItem, Registration
-from storage.repositories import TeamScope
+from storage.team_scope import TeamScope
 from tests.conftest import TEAM_ID, RunningBot
 
 

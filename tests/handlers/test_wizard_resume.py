@@ -13,7 +13,7 @@ from bot.wizard import opening, save
 from bot.wizard.ids import Step
 from simulators.secret_manager import Emulator
 from simulators.slack.web_api import SlackWebApi
-from storage.repositories import TeamScope
+from storage.team_scope import TeamScope
 from tests.conftest import TEAM_ID, RunningBot
 from tests.handlers.wizard_support import PREREQS_DONE, USER, Wizard, metadata, texts, updated
 

@@ -10,8 +10,8 @@ import pytest
 
 from simulators.slack.web_api import SlackWebApi
 from storage.models import Registration
-from storage.repositories import TeamScope
 from storage.slack_users import SlackUsers, UserFacts
+from storage.team_scope import TeamScope
 from tests.conftest import TEAM_ID, RunningBot
 from tests.handlers.wizard_support import PREREQS_DONE, Wizard, errors, metadata, updated
 

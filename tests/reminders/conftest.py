@@ -15,8 +15,8 @@ from core.clock import Clock
 from simulators.slack.web_api import ApiCall, SlackWebApi
 from storage.db import Database
 from storage.models import ChecklistItem, Registration
-from storage.repositories import TeamScope
 from storage.statuses import ItemStatus, RegistrationStatus
+from storage.team_scope import TeamScope
 from tests.conftest import TEAM_ID, RunningBot
 
 # Wednesday 10 June 2026, 10:00 UTC: 11:00 in London (working), 06:00 in New York and 19:00 in

@@ -135,7 +135,7 @@ def test_snoozing_and_reassigning_recompute_the_status_too(
 
 
 def _updated_at(seed: Seed, registration_id: str) -> Any:
-    from storage.repositories import TeamScope
+    from storage.team_scope import TeamScope
 
     with seed.db.session() as session:
         row = TeamScope(session, seed.team_id).registration(registration_id)

@@ -13,8 +13,8 @@ from core.settings import load_settings
 from simulators.secret_manager import Emulator
 from storage.db import Database
 from storage.models import Registration
-from storage.repositories import TeamScope
 from storage.statuses import RegistrationStatus
+from storage.team_scope import TeamScope
 from storage.vault.factory import build_vault
 from storage.vault.service import CredentialVault
 

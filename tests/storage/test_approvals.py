@@ -20,8 +20,8 @@ from storage.approvals import NewApproval, Outcome
 from storage.audit import Surface
 from storage.db import Database
 from storage.models import Registration, SecretRef, new_id
-from storage.repositories import TeamScope
 from storage.statuses import ApprovalStatus
+from storage.team_scope import TeamScope
 from storage.vault.factory import build_vault
 from storage.vault.service import CredentialVault
 from tests.storage.conftest import TEAM, MakeVault

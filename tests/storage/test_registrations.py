@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 from storage.db import Database
 from storage.models import ChecklistItem, Registration, SecretRef
-from storage.repositories import ItemRow, Registrations, TeamScope, settle_statuses
+from storage.repositories import ItemRow, Registrations, settle_statuses
 from storage.statuses import ItemStatus, RegistrationStatus
+from storage.team_scope import TeamScope
 
 TEAM, OTHER = "T1", "T2"
 NOW = datetime(2026, 6, 10, 10, tzinfo=UTC)

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database, alembic_config
 from storage.models import ChecklistItem, Registration, SecretRef
-from storage.repositories import TeamScope
 from storage.statuses import RegistrationStatus
+from storage.team_scope import TeamScope
 from tests.support.database import fresh_database_url
 
 TABLES = {"workspaces", "registrations", "checklist_items", "secret_refs", "audit_events", "slack_users"}

@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 from core.settings import ConfigError, Settings, load_settings
 from storage.db import Database
 from storage.models import Registration, SecretRef
-from storage.repositories import TeamScope
+from storage.team_scope import TeamScope
 from storage.vault.base import StoredSecret, VaultError
 from storage.vault.dev_backend import DevelopmentBackend
 from storage.vault.factory import build_vault

@@ -30,7 +30,7 @@ from core.settings import ConfigError, Settings, load_settings
 from simulators.secret_manager import Emulator, client_for
 from storage.db import Database
 from storage.models import SecretRef
-from storage.repositories import TeamScope
+from storage.team_scope import TeamScope
 from storage.vault import errors
 from storage.vault.base import StoredSecret, VaultError
 from storage.vault.factory import build_vault

@@ -29,7 +29,7 @@ from core.settings import load_settings
 from simulators.secret_manager import Emulator
 from storage.db import Database
 from storage.models import SecretRef
-from storage.repositories import TeamScope
+from storage.team_scope import TeamScope
 from storage.vault.base import StoredSecret, VaultError
 from storage.vault.factory import build_vault
 from storage.vault.service import CredentialVault

@@ -11,8 +11,8 @@ from bot.catalogue import load_catalogue
 from bot.registrations.checklist import ENABLED_IN_CODAT, checklist_for
 from storage.db import Database
 from storage.models import AuditEvent, ChecklistItem, CodatCheck, Registration, SecretRef
-from storage.repositories import TeamScope
 from storage.statuses import ItemStatus, RegistrationStatus
+from storage.team_scope import TeamScope
 from tests.conftest import TEAM_ID
 
 ALICE = "U0ALICE"

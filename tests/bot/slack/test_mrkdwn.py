@@ -12,7 +12,7 @@ import pytest
 from bot.slack.mrkdwn import BACKTICK_LOOKALIKE, echo, escape
 from storage.db import Database
 from storage.models import ChecklistItem, Registration
-from storage.repositories import TeamScope
+from storage.team_scope import TeamScope
 from tests.conftest import TEAM_ID, RunningBot
 
 USER = "U0ALICE"
