@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -48,8 +48,8 @@ from core import metrics
 from storage import audit
 from storage.db import Database
 from storage.models import ChecklistItem, Registration
-from storage.repositories import settle_statuses
-from storage.statuses import ItemStatus, RegistrationStatus
+from storage.repositories import ItemFacts, settle_statuses
+from storage.statuses import ItemStatus
 
 ITEMS = cast(Table, ChecklistItem.__table__)
 REGISTRATIONS = cast(Table, Registration.__table__)
@@ -72,32 +72,12 @@ _ITEM_FIELDS = (
 
 
 @dataclass(frozen=True)
-class ClaimedItem:
-    """A due item this sweep holds the lease on, with what the digest needs of its registration."""
+class ClaimedItem(ItemFacts):
+    """A due item this sweep holds the lease on, with what the digest needs besides."""
 
-    id: int
     team_id: str
-    registration_id: str
-    item_key: str
-    owner_user_id: str | None
-    due_date: date | None
-    status: ItemStatus
-    snoozed_until: datetime | None
     reminder_count: int
     escalated_at: datetime | None
-    platform: str
-    environment: str
-    registration_status: RegistrationStatus
-    created_by: str
-
-    def __post_init__(self) -> None:  # the columns are plain strings
-        object.__setattr__(self, "status", ItemStatus(self.status))
-        object.__setattr__(self, "registration_status", RegistrationStatus(self.registration_status))
-
-    @property
-    def recipient(self) -> str:
-        """Who is reminded: the owner, or the registration's creator for an unassigned item."""
-        return self.owner_user_id or self.created_by
 
 
 @dataclass(frozen=True)

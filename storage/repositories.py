@@ -33,8 +33,10 @@ _REFS = cast(Table, SecretRef.__table__)
 
 
 @dataclass(frozen=True)
-class ItemRow:
-    """One checklist item with what its readers need of its registration; plain values, no session."""
+class ItemFacts:
+    """One checklist item with what every reader needs of its registration; plain values, no
+    session. ItemRow (the commands' and buttons') and storage.reminder_claims.ClaimedItem (the
+    sweep's) add what each of them reads besides."""
 
     id: int
     registration_id: str
@@ -42,12 +44,10 @@ class ItemRow:
     status: ItemStatus
     owner_user_id: str | None
     due_date: date | None
-    next_reminder_at: datetime | None
     snoozed_until: datetime | None
     platform: str
     environment: str
     registration_status: RegistrationStatus
-    registration_step: str
     created_by: str
 
     def __post_init__(self) -> None:  # the columns are plain strings
@@ -58,6 +58,14 @@ class ItemRow:
     def recipient(self) -> str:
         """Who hears about it: the owner, or the registration's creator for an unassigned item."""
         return self.owner_user_id or self.created_by
+
+
+@dataclass(frozen=True)
+class ItemRow(ItemFacts):
+    """An item as the commands and buttons read it."""
+
+    next_reminder_at: datetime | None
+    registration_step: str
 
 
 @dataclass(frozen=True)
@@ -95,8 +103,8 @@ _ITEM_COLUMNS = (
     _ITEMS.c.snoozed_until,
     _REGISTRATIONS.c.platform,
     _REGISTRATIONS.c.environment,
-    _REGISTRATIONS.c.status,
-    _REGISTRATIONS.c.step,
+    _REGISTRATIONS.c.status.label("registration_status"),
+    _REGISTRATIONS.c.step.label("registration_step"),
     _REGISTRATIONS.c.created_by,
 )
 
@@ -138,7 +146,7 @@ class Registrations:
         """One item of this workspace, or None."""
         with self.db.session() as session:
             rows = session.execute(_item_rows(self.team_id).where(_ITEMS.c.id == item_id)).all()
-        return ItemRow(*rows[0]) if rows else None
+        return ItemRow(**rows[0]._mapping) if rows else None
 
     def platform_items(self, platform: str) -> list[ItemRow]:
         """Every item of the platform's registrations in progress, in checklist order."""
@@ -148,7 +156,7 @@ class Registrations:
         )
         order = (_REGISTRATIONS.c.created_at, _REGISTRATIONS.c.id, _ITEMS.c.position, _ITEMS.c.id)
         with self.db.session() as session:
-            return [ItemRow(*row) for row in session.execute(query.order_by(*order))]
+            return [ItemRow(**row._mapping) for row in session.execute(query.order_by(*order))]
 
     def open_items_owned_by(self, user_id: str) -> list[ItemRow]:
         """The person's open items of registrations in progress, soonest reminder first."""
@@ -159,7 +167,7 @@ class Registrations:
         )
         with self.db.session() as session:
             rows = session.execute(query.order_by(_ITEMS.c.next_reminder_at, _ITEMS.c.id))
-            return [ItemRow(*row) for row in rows]
+            return [ItemRow(**row._mapping) for row in rows]
 
     # --- writes ---------------------------------------------------------------------------------
     def mark_done(
@@ -385,7 +393,7 @@ def _locked_items(session: Session, team_id: str, item_ids: Iterable[int]) -> di
     registration_ids = _lock(session, select(_ITEMS.c.registration_id).where(*scoped).order_by(_ITEMS.c.id))
     _lock_registrations(session, team_id, registration_ids)
     rows = session.execute(_item_rows(team_id).where(_ITEMS.c.id.in_(ids)))
-    return {row.id: row for row in (ItemRow(*values) for values in rows)}
+    return {row.id: row for row in (ItemRow(**values._mapping) for values in rows)}
 
 
 def _registration_rows(session: Session, team_id: str, query: Select[Any]) -> list[RegistrationRow]:
@@ -399,7 +407,7 @@ def _registration_rows(session: Session, team_id: str, query: Select[Any]) -> li
     items: dict[str, list[ItemRow]] = defaultdict(list)
     query = _item_rows(team_id).where(_ITEMS.c.registration_id.in_(ids))
     for values in session.execute(query.order_by(_ITEMS.c.position, _ITEMS.c.id)):
-        row = ItemRow(*values)
+        row = ItemRow(**values._mapping)
         items[row.registration_id].append(row)
     fields: dict[str, set[str]] = defaultdict(set)
     for registration_id, field in session.execute(
@@ -440,6 +448,7 @@ def _item_record(
 
 
 __all__ = [
+    "ItemFacts",
     "ItemRow",
     "RegistrationRow",
     "Registrations",
