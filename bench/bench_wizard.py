@@ -84,7 +84,9 @@ def _child(args: list[str]) -> subprocess.Popen[str]:
 
 
 def _registrations(deps: Any, teams: list[str]) -> list[str]:
-    """One registration per team, at its credentials step."""
+    """One registration per team, at its credentials step, started by a person the bot has seen:
+    as in Slack, where `start` fetched their users.info after its ack (the facts the policy and
+    the language read at the submission are cached, not asked of Slack inside it)."""
     from sqlalchemy import update
 
     from bot.wizard.save import resume_or_create
@@ -94,6 +96,9 @@ def _registrations(deps: Any, teams: list[str]) -> list[str]:
     ids = [resume_or_create(deps, team, USER, platform, "sandbox") for team in teams]
     with deps.db.session() as session:
         session.execute(update(Registration).values(step="credentials"))
+    for team in teams:
+        if deps.slack.person(team, USER) is None:
+            raise RuntimeError(f"users.info of {USER} in {team} failed at the Slack stand-in")
     return ids
 
 

@@ -95,6 +95,15 @@ def reset(
     )
 
 
+def fresh(
+    team_id: str, registration_id: str, expires_on: date | None, owner: str, now: datetime
+) -> Expiry | None:
+    """The row `reset(..., now=now)` just wrote, as `read_in` would read it (without a query)."""
+    if expires_on is None:
+        return None
+    return Expiry(registration_id, team_id, expires_on, owner, next_reminder_at=now)
+
+
 def read_in(connection: Connection, team_id: str, registration_id: str) -> Expiry | None:
     row = connection.execute(
         select(*_COLUMNS).where(

@@ -244,7 +244,8 @@ def _read(
         tuple(map(_item, items)),
         tuple(WizardRef(**ref._mapping) for ref in refs),
         _pending(connection, read),
-        credential_expiries.read_in(connection, team_id, registration_id),
+        # An expiry date belongs to stored credentials: none to read without references.
+        credential_expiries.read_in(connection, team_id, registration_id) if refs else None,
     )
 
 
@@ -445,18 +446,18 @@ def _apply(
             now=now,
         )
         pending = tuple(approvals.undecided_in(connection, team_id, registration.id))
-    expiry = rows.expiry
-    if write.expiry is not None:
+    expiry, reset = rows.expiry, write.expiry
+    if reset is not None:
         credential_expiries.reset(
             connection,
             team_id,
             registration.id,
-            expires_on=write.expiry.expires_on,
-            owner=write.expiry.owner,
+            expires_on=reset.expires_on,
+            owner=reset.owner,
             set_by=actor,
-            now=write.expiry.at,
+            now=reset.at,
         )
-        expiry = credential_expiries.read_in(connection, team_id, registration.id)
+        expiry = credential_expiries.fresh(team_id, registration.id, reset.expires_on, reset.owner, reset.at)
     about = _about(registration, surface)
     append(
         connection,

@@ -181,13 +181,15 @@ def expiry_reset(read: WizardRead, change: StepChange) -> ExpiryReset | None:
     if not change.expiry_asked:
         return None
     reset = ExpiryReset(change.expires_on, change.owner, change.now)
+    known = read.expiry
+    if known is None and change.expires_on is None:
+        return None  # no date before, none now: nothing to start over
     if any(s.created and not s.pending for s in change.stored):
         return reset
     if any(s.created and s.pending for s in change.stored) or not read.refs:
         return None
-    known = read.expiry
     if known is None:
-        return reset if change.expires_on is not None else None
+        return reset
     return None if (known.expires_on, known.owner_user_id) == (change.expires_on, change.owner) else reset
 
 
