@@ -11,7 +11,6 @@ registration. Every audit event of a registration names its platform and environ
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -265,23 +264,6 @@ def _about(registration: WizardRegistration | Registration, surface: Surface) ->
     return {"registration_id": registration.id, **_where(registration), "surface": surface}
 
 
-# --- SQLite's one writer ---------------------------------------------------------------------------
-
-_sqlite_writers: dict[str, threading.RLock] = {}
-_writers_lock = threading.Lock()
-
-
-@contextmanager
-def _one_writer(db: Database) -> Iterator[None]:
-    if db.dialect != "sqlite":
-        yield
-        return
-    with _writers_lock:
-        lock = _sqlite_writers.setdefault(db.url, threading.RLock())
-    with lock:
-        yield
-
-
 # --- the repository --------------------------------------------------------------------------------
 
 
@@ -292,17 +274,9 @@ class WizardRows:
         self.db = db
 
     @contextmanager
-    def one_writer(self) -> Iterator[None]:
-        """On SQLite, the wizard's writers (the vault write, the step's transaction) take turns on a
-        process lock: SQLite has one writer, and its busy handler sleeps in steps of up to 100 ms,
-        which under concurrent submissions costs far more than queueing. No-op on PostgreSQL."""
-        with _one_writer(self.db):
-            yield
-
-    @contextmanager
     def _writing(self) -> Iterator[Connection]:
         """A transaction holding the write lock from its start (SQLite: BEGIN IMMEDIATE)."""
-        with _one_writer(self.db), self.db.engine.connect() as connection:
+        with self.db.one_writer(), self.db.engine.connect() as connection:
             if self.db.dialect == "sqlite":
                 connection.execution_options(sqlite_begin="IMMEDIATE")
             with connection.begin():
@@ -358,7 +332,7 @@ class WizardRows:
         """The workspace's registration of this platform and environment: the one in progress, else
         the latest completed one, else `new` with its checklist (a concurrent creation is resumed).
         Audited as registration.created or wizard.resumed, by `new.created_by`, through `surface`."""
-        with _one_writer(self.db), self.db.write_session() as session:
+        with self.db.one_writer(), self.db.write_session() as session:
             scope = TeamScope(session, team_id)
             completed = [
                 r
@@ -399,7 +373,7 @@ class WizardRows:
     ) -> None:
         """An audit event outside a step's save, optionally merging `answers` (by step) into the
         registration's answers with it. Nothing happens for a registration gone from this workspace."""
-        with _one_writer(self.db), self.db.write_session() as session:
+        with self.db.one_writer(), self.db.write_session() as session:
             scope = TeamScope(session, team_id)
             registration = scope.registration(registration_id, for_update=True)
             if registration is None:

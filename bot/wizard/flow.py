@@ -47,7 +47,6 @@ from core.logs import in_flight_secrets
 from core.settings import SecretIntake
 from storage.audit import Surface
 from storage.vault.base import StoredSecret, VaultError
-from storage.wizard_rows import WizardRows
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -230,20 +229,19 @@ def submit_credentials(
     if platform.credentials_required and given:
         with in_flight_secrets.track(*given.values(), *(raw.strip() for raw in given.values())):
             try:
-                with WizardRows(deps.db).one_writer():
-                    stored = credentials.store(
-                        deps.vault,
-                        credentials.payloads_to_store(platform, given),
-                        deadline=started + deps.settings.VAULT_DEADLINE_SECONDS,
-                        team_id=snapshot.team_id,
-                        registration_id=snapshot.registration_id,
-                        platform=platform.id,
-                        environment=snapshot.environment,
-                        actor=user_id,
-                        # Four eyes: a production credential is stored disabled, pending approval.
-                        pending=approval_rules.needed(deps.settings, snapshot.environment),
-                        expires_on=expiry[1],
-                    )
+                stored = credentials.store(
+                    deps.vault,
+                    credentials.payloads_to_store(platform, given),
+                    deadline=started + deps.settings.VAULT_DEADLINE_SECONDS,
+                    team_id=snapshot.team_id,
+                    registration_id=snapshot.registration_id,
+                    platform=platform.id,
+                    environment=snapshot.environment,
+                    actor=user_id,
+                    # Four eyes: a production credential is stored disabled, pending approval.
+                    pending=approval_rules.needed(deps.settings, snapshot.environment),
+                    expires_on=expiry[1],
+                )
             except VaultError as error:
                 if error.leftover:  # added but not yet disabled: keep disabling it after the answer
                     deps.background.submit(approval_requests.disable_leftover, deps, error.leftover)

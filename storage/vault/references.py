@@ -118,11 +118,12 @@ class References:
         connection.rollback()
         return (str(row[0]), str(row[1])) if row is not None else None
 
-    @staticmethod
-    def record(connection: Connection, params: Mapping[str, Any], *, exists: bool) -> list[tuple[str, str]]:
+    def record(
+        self, connection: Connection, params: Mapping[str, Any], *, exists: bool
+    ) -> list[tuple[str, str]]:
         """One transaction: supersede, then revive or insert. Returns superseded (name, backend)."""
         connection.execution_options(sqlite_begin="IMMEDIATE")  # the write lock from the start
-        with connection.begin():
+        with self._db.one_writer(), connection.begin():
             superseded = [(row[0], row[1]) for row in connection.execute(_SUPERSEDE, dict(params))]
             revived = False
             if exists:
