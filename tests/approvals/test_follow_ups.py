@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +22,7 @@ from storage.audit import Surface
 from storage.db import Database
 from tests.approvals.conftest import ALICE, BOB, CAMILLE, CAROL, FIRST, SECOND, Desk, dm
 from tests.conftest import TEAM_ID
+from tests.support.sweepers import sweep_at_once
 
 FRIDAY_11_UTC = datetime(2026, 6, 12, 11, tzinfo=UTC)  # London 12:00, Paris 13:00, Tokyo 20:00
 MONDAY_01_UTC = datetime(2026, 6, 15, 1, tzinfo=UTC)  # Tokyo 10:00; London and Paris asleep
@@ -41,25 +41,7 @@ def reminders_to(desk: Desk, user: str) -> int:
 
 def sweep_twice_at_once(deps: Deps, db: Database) -> list[SweepResult]:
     """Two "schedulers" — each its own engine and pacer, the same database and Slack — at once."""
-    sweepers = [dataclasses.replace(deps, db=Database(db.url), extras={}) for _ in range(2)]
-    start = threading.Barrier(len(sweepers))
-    results: list[SweepResult] = []
-
-    def sweep(sweeper: Deps) -> None:
-        start.wait()
-        results.append(run_sweep(sweeper))
-
-    threads = [threading.Thread(target=sweep, args=(s,)) for s in sweepers]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        for sweeper in sweepers:
-            sweeper.db.dispose()
-    assert len(results) == 2
-    return results
+    return sweep_at_once(dataclasses.replace(deps, db=db))
 
 
 def test_approvers_are_reminded_in_their_working_hours_exactly_once(desk: Desk, db: Database) -> None:

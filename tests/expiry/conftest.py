@@ -7,8 +7,6 @@ DMs and their buttons, and sweeps (one, or two at once on the same database)."""
 
 from __future__ import annotations
 
-import dataclasses
-import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,7 +14,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.deps import Deps
 from bot.expiry.ids import ActionId, actions_block_id
 from bot.reminders.sweep import SweepResult, run_sweep
 from core.clock import Clock
@@ -24,13 +21,13 @@ from core.settings import Settings
 from simulators.secret_manager import Emulator, client_for
 from simulators.slack.events_client import EventsResponse
 from simulators.slack.web_api import ApiCall, SlackWebApi
-from storage.db import Database
 from storage.models import CredentialExpiry
 from storage.vault.secret_ids import secret_id
 from tests.approvals.conftest import Desk, blocks_of, dm
 from tests.conftest import TEAM_ID, RunningBot
 from tests.handlers.wizard_support import PREREQS_DONE, updated
 from tests.secure_page.conftest import make_bot  # noqa: F401  (the bot with PUBLIC_URL: test_secure_page)
+from tests.support.sweepers import sweep_at_once
 
 ALICE, BOB, CAMILLE, CAROL, GUS, MEL = "U0ALICE", "U0BOB", "U0CAMILLE", "U0CAROL", "U0GUS", "U0MEL"
 ADMINS = (ALICE, CAMILLE)
@@ -168,26 +165,7 @@ class ExpiryDesk(Desk):
 
     def sweep_twice_at_once(self) -> list[SweepResult]:
         """Two sweepers (each its own engine, as two replicas) on the same database, started together."""
-        deps = self.bot.deps
-        sweepers = [dataclasses.replace(deps, db=Database(deps.db.url), extras={}) for _ in range(2)]
-        start = threading.Barrier(len(sweepers))
-        results: list[SweepResult] = []
-
-        def sweep(sweeper: Deps) -> None:
-            start.wait()
-            results.append(run_sweep(sweeper))
-
-        threads = [threading.Thread(target=sweep, args=(s,)) for s in sweepers]
-        try:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=60)
-        finally:
-            for sweeper in sweepers:
-                sweeper.db.dispose()
-        assert len(results) == 2, "a sweeper did not finish"
-        return results
+        return sweep_at_once(self.bot.deps)
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import threading
 from collections import Counter
 from datetime import timedelta
 
 import pytest
 
 from bot.deps import Deps
-from bot.reminders.sweep import Pacer, SweepResult, run_sweep
+from bot.reminders.sweep import Pacer, run_sweep
 from core.clock import Clock
 from simulators.slack.web_api import SlackWebApi
 from storage.db import Database
@@ -31,6 +30,7 @@ from tests.reminders.conftest import (
     posts_to,
     text_of,
 )
+from tests.support.sweepers import sweep_at_once
 
 AN_HOUR_AGO = WEDNESDAY_10_UTC - timedelta(hours=1)
 
@@ -272,24 +272,7 @@ def test_two_schedulers_sweeping_at_once_send_each_reminder_once(
     # Two "schedulers": each its own engine and pacer, the same database and Slack; small batches so
     # that both keep claiming while the other sends.
     small = deps.settings.model_copy(update={"REMINDER_SWEEP_BATCH": 5})
-    sweepers = [dataclasses.replace(deps, settings=small, db=Database(db.url), extras={}) for _ in range(2)]
-    start = threading.Barrier(len(sweepers))
-    results: list[SweepResult] = []
-
-    def sweep(sweeper: Deps) -> None:
-        start.wait()
-        results.append(run_sweep(sweeper))
-
-    threads = [threading.Thread(target=sweep, args=(s,)) for s in sweepers]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        for sweeper in sweepers:
-            sweeper.db.dispose()
-
+    results = sweep_at_once(dataclasses.replace(deps, db=db), settings=small)
     assert len(results) == 2 and sum(r.claimed for r in results) == sum(len(v) for v in expected.values())
     per_owner = Counter(call.params["channel"] for call in slack_api.calls_to("chat.postMessage"))
     assert per_owner == Counter({dm(owner): 1 for owner in owners})
