@@ -223,7 +223,7 @@ def mark_reminded(
 
 def mark_expired(db: Database, token: str, registration_id: str, *, now: datetime, event: Record) -> bool:
     """The expiry was escalated (once): no more reminders until a new date is set; `event` is its
-    audit record (`credential.expired`), appended in the same transaction."""
+    audit record (`credential.expiry_reached`), appended in the same transaction."""
     with db.write_session() as session:
         result = session.execute(
             update(_EXPIRIES)

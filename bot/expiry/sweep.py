@@ -110,7 +110,7 @@ def _handle(
     if verdict.kind is schedule.Kind.expired:
         event = Record(
             SYSTEM_ACTOR,
-            "credential.expired",
+            "credential.expiry_reached",
             registration_id,
             registration_id=registration_id,
             platform=due.platform,

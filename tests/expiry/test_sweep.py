@@ -93,7 +93,7 @@ def test_reminders_at_30_7_and_1_days_then_the_escalation_each_once_with_two_swe
     assert sum(r.expiries.expired for r in results) == 1
     assert reminders_count(desk) == Counter({user: 4 for user in RECIPIENTS})
     assert "expired on *10 July 2026*" in text_of(desk.reminders(BOB)[-1])
-    (event,) = desk.audit("credential.expired")
+    (event,) = desk.audit("credential.expiry_reached")
     assert event.actor == "codat-register" and event.surface == "job"
     assert event.subject == registration_id and event.platform == "dynamics-365-business-central"
     assert event.details == {"expires_on": "2026-07-10", "told": list(RECIPIENTS)}
@@ -104,7 +104,7 @@ def test_reminders_at_30_7_and_1_days_then_the_escalation_each_once_with_two_swe
         desk.clock.set(EXPIRY_DAY + later)
         assert sum(r.expiries.expired + r.expiries.reminded for r in desk.sweep_twice_at_once()) == 0
     assert reminders_count(desk) == Counter({user: 4 for user in RECIPIENTS})
-    assert len(desk.audit("credential.expired")) == 1
+    assert len(desk.audit("credential.expiry_reached")) == 1
 
 
 def test_many_expiries_and_two_sweepers_send_each_reminder_once(desk: ExpiryDesk) -> None:
