@@ -57,6 +57,9 @@ _MOVE_HEAD = (
 )
 
 
+SYSTEM_ACTOR = "codat-register"  # the actor of what the bot does itself (sweeps, jobs, expiries)
+
+
 class Surface(StrEnum):
     """Where a change came from."""
 

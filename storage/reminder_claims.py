@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from core import metrics
 from storage import audit
+from storage.audit import SYSTEM_ACTOR
 from storage.db import Database
 from storage.models import ChecklistItem, Registration
 from storage.repositories import ItemFacts, settle_statuses
@@ -55,7 +56,6 @@ ITEMS = cast(Table, ChecklistItem.__table__)
 REGISTRATIONS = cast(Table, Registration.__table__)
 # Inlined, not bound: a partial index is only usable when the query repeats its predicate literally.
 _OPEN: ColumnElement[str] = literal_column(f"'{ItemStatus.todo.value}'")
-SYSTEM_ACTOR = "codat-register"
 CLAIM_LOCK = "codat-register:reminder-claims:"  # + the schema: one lock per deployment
 _ITEM_FIELDS = (
     "id",

@@ -31,14 +31,13 @@ from bot.registrations.checklist import ENABLED_IN_CODAT
 from core.clock import Clock
 from core.settings import Settings, reveal
 from storage import codat_checks
-from storage.audit import Surface
+from storage.audit import SYSTEM_ACTOR, Surface
 from storage.codat_checks import CheckResult, CheckTarget, Recorded
 from storage.repositories import RegistrationRow, Registrations
 from storage.statuses import RegistrationStatus
 
 logger = logging.getLogger("codat_register.codat")
 
-SYSTEM_ACTOR = "codat-register"  # the bot itself, as in the reminders' audit events
 CHECK_EVERY = timedelta(days=1)  # at most one daily call per registration
 CLAIM_BATCH = 20  # registrations per claim; a batch of slow answers must fit in the lease
 CLAIM_LEASE = timedelta(minutes=15)

@@ -17,15 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.approvals.approvers import approvers_for
 from bot.expiry import schedule
 from bot.expiry.views import reminder_message
+from bot.governance.roles import bot_admins
 from bot.language.choice import language_of
 from bot.slack.gateway import Person, SlackCallError
 from core.i18n import use_language
 from storage import credential_expiries as store
-from storage.approvals import SYSTEM_ACTOR
-from storage.audit import Record, Surface
+from storage.audit import SYSTEM_ACTOR, Record, Surface
 from storage.statuses import RegistrationStatus
 
 if TYPE_CHECKING:
@@ -87,7 +86,7 @@ def _handle(
         later(now + timedelta(seconds=settings.REMINDER_RETRY_SECONDS))
         result.failed += 1
         return
-    admins = [p for p in approvers_for(deps, expiry.team_id, "") if p.user_id != owner.user_id]
+    admins = [p for p in bot_admins(deps, expiry.team_id) if p.user_id != owner.user_id]
     recipients = ([] if owner.deleted else [owner]) + admins
     if not recipients:
         logger.warning("expiry of %s: its owner left and there is no admin to tell", registration_id)

@@ -103,6 +103,27 @@ def is_bot_admin(deps: Deps, team_id: str, user_id: str, person: Person | None) 
     return False
 
 
+def bot_admins(deps: Deps, team_id: str) -> list[Person]:
+    """The bot's admins in the workspace, by the rule above: ADMIN_USERS and the members of
+    ADMIN_USERGROUP, or (with neither set) the workspace's own admins and owners — each checked
+    as the policy checks a caller, so guests, apps and people who left are not among them."""
+    settings = deps.settings
+    if settings.ADMIN_USERS or settings.ADMIN_USERGROUP:
+        candidates = list(settings.ADMIN_USERS)
+        if settings.ADMIN_USERGROUP:
+            candidates += sorted(deps.slack.usergroup_members(team_id, settings.ADMIN_USERGROUP))
+    else:
+        candidates = deps.slack.workspace_admins(team_id)
+    people = []
+    for user_id in dict.fromkeys(candidates):
+        person = deps.slack.person(team_id, user_id)
+        if person is None or account_of(person) is not Account.member:  # left, a guest or an app
+            continue
+        if is_bot_admin(deps, team_id, user_id, person):
+            people.append(person)
+    return people
+
+
 def caller_of(deps: Deps, team_id: str, user_id: str) -> Caller:
     """The person behind a request. Cached facts answer at once (stale ones are refreshed after the
     ack); on a person's very first request users.info is asked, within FACTS_TIMEOUT_SECONDS."""

@@ -18,12 +18,11 @@ from slack_sdk.oauth.installation_store import Installation
 
 from bot.deps import Deps
 from storage import workspaces
-from storage.audit import Record, Surface
+from storage.audit import SYSTEM_ACTOR, Record, Surface
 from storage.installations import InstallKey
 
 logger = logging.getLogger("codat_register.installs")
 
-SYSTEM_ACTOR = "codat-register"  # the bot itself, as in the reminders' audit events
 INSTALLED = "app.installed"
 UNINSTALLED = "app.uninstalled"
 SUBJECT = "installation"

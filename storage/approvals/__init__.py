@@ -22,7 +22,6 @@ from storage.approvals.reminders import (
     still_claimed,
 )
 from storage.approvals.rows import (
-    SYSTEM_ACTOR,
     Approval,
     NewApproval,
     Recipient,
@@ -36,7 +35,6 @@ from storage.approvals.rows import (
 from storage.approvals.submissions import record_submissions
 
 __all__ = [
-    "SYSTEM_ACTOR",
     "Approval",
     "ClaimedRecipient",
     "Decided",

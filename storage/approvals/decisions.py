@@ -37,13 +37,12 @@ from storage.approvals.rows import (
     APPROVING,
     PENDING,
     REFS,
-    SYSTEM_ACTOR,
     UNDECIDED,
     Approval,
     audit_record,
     read_approval,
 )
-from storage.audit import Surface
+from storage.audit import SYSTEM_ACTOR, Surface
 from storage.db import Database
 from storage.statuses import ApprovalStatus
 

@@ -23,12 +23,11 @@ from storage.approvals.rows import (
     PENDING,
     RECIPIENTS,
     REGISTRATIONS,
-    SYSTEM_ACTOR,
     Approval,
     approval_of,
     audit_record,
 )
-from storage.audit import Surface
+from storage.audit import SYSTEM_ACTOR, Surface
 from storage.db import Database
 
 

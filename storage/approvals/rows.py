@@ -29,7 +29,6 @@ from storage.models import ApprovalRecipient, CredentialApproval, Registration, 
 from storage.statuses import ApprovalStatus, RegistrationStatus
 from storage.vault.fingerprint import display
 
-SYSTEM_ACTOR = "codat-register"
 APPROVALS = cast(Table, CredentialApproval.__table__)
 RECIPIENTS = cast(Table, ApprovalRecipient.__table__)
 REGISTRATIONS = cast(Table, Registration.__table__)
