@@ -47,7 +47,8 @@ from bot.wizard.ids import Step, credential_block
 from bot.wizard.runtime import runtime
 from bot.wizard.slack_calls import send_dm, update_view
 from bot.wizard.snapshot import Snapshot, load
-from bot.wizard.step_views import credential_hints, credential_optional, dm_message, step_view, stored_text
+from bot.wizard.step_views import credential_hints, credential_optional, step_view
+from bot.wizard.summary_views import dm_message, stored_text
 from core.i18n import current_language, use_language
 from core.logs import in_flight_secrets
 from storage.audit import Surface

@@ -41,7 +41,8 @@ from bot.wizard.mailbox import Verdict, check_mailbox
 from bot.wizard.runtime import runtime
 from bot.wizard.slack_calls import profile, send_dm
 from bot.wizard.snapshot import Snapshot, load, mailbox_applies
-from bot.wizard.step_views import dm_message, step_view
+from bot.wizard.step_views import step_view
+from bot.wizard.summary_views import dm_message
 from bot.wizard.views import gone_view
 from core.logs import in_flight_secrets
 from core.settings import SecretIntake

@@ -1,7 +1,7 @@
 """The registration wizard's modal: its shared pieces, the platform picker, the loading and closed views.
 
 Views only render what the domain decided. Every block comes from bot.slack.blocks (plain dicts,
-clipped or checked against Slack's limits). Steps 2–5 are in step_views.py.
+clipped or checked against Slack's limits). Steps 2–4 are in step_views.py, the summary in summary_views.py.
 """
 
 from __future__ import annotations

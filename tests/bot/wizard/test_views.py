@@ -14,7 +14,8 @@ from bot.catalogue import ENVIRONMENTS, Catalogue, Platform, load_catalogue
 from bot.registrations.checklist import checklist_for
 from bot.wizard.ids import BlockId, Metadata, Step, credential_block
 from bot.wizard.snapshot import ItemView, Snapshot, StoredView
-from bot.wizard.step_views import dm_message, step_view
+from bot.wizard.step_views import step_view
+from bot.wizard.summary_views import dm_message
 from bot.wizard.views import gone_view, loading_view, picker_view
 from core.i18n import LANGUAGES, use_language
 from simulators.slack.views import view_errors
