@@ -24,12 +24,10 @@ from tests.support.canary import database_dump, new_canary, sqlite_files
 
 pytestmark = pytest.mark.browser
 
-# Monday 8 June 2026, 10:00 UTC: 11:00 in London, Alice's working hours. Her open items are first
-# due two business days later, so two presses of "Advance 1 day" bring the reminder.
-
-
 @pytest.fixture
 def sandbox(start_sandbox: Callable[..., Sandbox]) -> Sandbox:
+    # 11:00 in London, Alice's working hours. Her open items are first due two business days
+    # later, so two presses of "Advance 1 day" bring the reminder.
     return start_sandbox(clock=Clock(frozen_at=MONDAY_10_UTC))
 
 
