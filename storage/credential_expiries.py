@@ -246,9 +246,10 @@ def mark_expired(db: Database, token: str, registration_id: str, *, now: datetim
 
 
 def snooze(
-    db: Database, team_id: str, registration_id: str, *, until: datetime, now: datetime
+    db: Database, team_id: str, registration_id: str, *, until: datetime, now: datetime, event: Record
 ) -> Expiry | None:
-    """No reminder before `until` (the expiry's escalation included). None: no such expiry."""
+    """No reminder before `until` (the expiry's escalation included); `event` is its audit record,
+    appended in the same transaction. None: no such expiry (nothing written)."""
     with db.write_session() as session:
         connection = session.connection()
         found = connection.execute(
@@ -258,4 +259,5 @@ def snooze(
         )
         if not found.rowcount:
             return None
+        append(session, team_id, event)
         return read_in(connection, team_id, registration_id)

@@ -19,7 +19,7 @@ from bot.wizard.ids import Step
 from bot.wizard.opening import open_registration
 from bot.wizard.snapshot import load
 from storage import credential_expiries as store
-from storage.audit import Record, Surface, record
+from storage.audit import Record, Surface
 
 if TYPE_CHECKING:
     from bot.deps import Deps
@@ -76,8 +76,6 @@ def snooze(deps: Deps, *, team_id: str, user_id: str, registration_id: str) -> A
     tz = owner.zone if owner is not None else ZoneInfo("UTC")
     now = deps.clock.now()
     until = schedule.snoozed_until(expiry, now, tz, deps.settings)
-    if store.snooze(deps.db, team_id, registration_id, until=until, now=now) is None:
-        return Answer(str(t.GONE))
     event = Record(
         user_id,
         "credential.expiry_snoozed",
@@ -88,5 +86,6 @@ def snooze(deps: Deps, *, team_id: str, user_id: str, registration_id: str) -> A
         surface=Surface.button,
         details={"until": until.isoformat(), "expires_on": expiry.expires_on.isoformat()},
     )
-    record(deps.db, team_id, event)
+    if store.snooze(deps.db, team_id, registration_id, until=until, now=now, event=event) is None:
+        return Answer(str(t.GONE))
     return Answer(str(t.SNOOZED.format(when=when_text(until, tz))))

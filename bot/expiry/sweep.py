@@ -95,10 +95,13 @@ def _handle(
         return
     tz = recipients[0].zone
     verdict = schedule.decide(expiry, now, tz, settings)
-    if verdict.kind is schedule.Kind.wait or verdict.kind is schedule.Kind.stop:
+    if verdict.kind is schedule.Kind.wait:
         later(verdict.at)
-        result.deferred += verdict.kind is schedule.Kind.wait
-        result.stopped += verdict.kind is schedule.Kind.stop
+        result.deferred += 1
+        return
+    if verdict.kind is schedule.Kind.stop:
+        later(None)
+        result.stopped += 1
         return
     if not store.still_claimed(deps.db, token, registration_id):  # a new date since the claim
         return

@@ -24,6 +24,7 @@ from tests.support.canary import database_dump, new_canary, sqlite_files
 
 pytestmark = pytest.mark.browser
 
+
 @pytest.fixture
 def sandbox(start_sandbox: Callable[..., Sandbox]) -> Sandbox:
     # 11:00 in London, Alice's working hours. Her open items are first due two business days
